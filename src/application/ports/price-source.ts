@@ -1,0 +1,14 @@
+import type { Price } from '../../domain/price.ts';
+
+/** Prices by lookup key; keys without a usable price are simply absent from the map. */
+export interface PriceSource {
+  pricesForLookupKeys(lookupKeys: readonly string[]): Promise<ReadonlyMap<string, Price>>;
+}
+
+/** Raised by a price source that cannot answer (network, upstream error, timeout). */
+export class PriceSourceUnavailable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PriceSourceUnavailable';
+  }
+}
