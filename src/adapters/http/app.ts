@@ -1,0 +1,41 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { academyProductsRoutes, type AcademyProductsRouteDeps } from './routes/academy-products.route.ts';
+import { probeRoutes, type ProbeRouteDeps } from './routes/probes.route.ts';
+import { registerErrorHandlers } from './error-handler.ts';
+import { rateLimitPlugin, type RateLimitOptions } from './plugins/rate-limit.ts';
+
+export type AppDeps = AcademyProductsRouteDeps & ProbeRouteDeps;
+
+export interface AppOptions {
+  readonly logger: FastifyServerOptions['loggerInstance'] | boolean;
+  readonly trustProxy: number;
+  readonly rateLimit: RateLimitOptions;
+}
+
+/** Server-wide limits, set in one place. */
+const SERVER_LIMITS = {
+  bodyLimit: 1_048_576,
+  connectionTimeout: 30_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 72_000,
+} as const;
+
+/** Builds the HTTP application; never listens (main.ts does, tests use inject). */
+export async function buildApp(deps: AppDeps, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...SERVER_LIMITS,
+    ...(typeof options.logger === 'boolean' ? { logger: options.logger } : { loggerInstance: options.logger }),
+    // Trust exactly `trustProxy` hops of X-Forwarded-For (what Fastify does for a number); 0 trusts none.
+    trustProxy: options.trustProxy > 0 ? (_address: string, hop: number) => hop < options.trustProxy : false,
+    routerOptions: { ignoreTrailingSlash: true },
+    requestIdHeader: 'x-request-id',
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerErrorHandlers(app);
+  await app.register(rateLimitPlugin, options.rateLimit);
+  await app.register(probeRoutes, deps);
+  await app.register(academyProductsRoutes, deps);
+  return app;
+}

@@ -1,0 +1,80 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { ListAcademyProducts } from '../../../application/list-academy-products.ts';
+import type { GetAcademyProduct } from '../../../application/get-academy-product.ts';
+import { academyProductJson } from '../academy-product.serializer.ts';
+import { sendCacheableJson } from '../conditional-get.ts';
+import { rejectSyncParameter } from '../reject-sync-parameter.ts';
+import { methodNotAllowed } from '../method-not-allowed.ts';
+import {
+  AcademyProductListSchema,
+  AcademyProductSchema,
+  DetailParamsSchema,
+  DetailQuerySchema,
+  ListQuerySchema,
+} from '../schemas/academy-product.schema.ts';
+import { CodedErrorSchema, DetailErrorSchema, FieldErrorsSchema } from '../schemas/errors.schema.ts';
+
+export interface AcademyProductsRouteDeps {
+  readonly listAcademyProducts: ListAcademyProducts;
+  readonly getAcademyProduct: GetAcademyProduct;
+}
+
+const LIST_PATH = '/api/v1/academy-products/';
+const DETAIL_PATH = '/api/v1/academy-products/:id/';
+const commonResponses = { 400: FieldErrorsSchema, 429: DetailErrorSchema, 502: CodedErrorSchema };
+
+/** The public catalogue (spec §3): no authentication, GET and HEAD only. */
+export const academyProductsRoutes: FastifyPluginAsyncTypebox<AcademyProductsRouteDeps> = async (app, deps) => {
+  // One limiter over the plugin's root store: list and detail share the `academy_unauthenticated` budget.
+  const rateLimited = app.rateLimit();
+  app.get(
+    LIST_PATH,
+    {
+      schema: {
+        tags: ['academy-products'],
+        summary: 'List academies with their prices',
+        querystring: ListQuerySchema,
+        response: { 200: AcademyProductListSchema, 304: { type: 'null', description: 'Not modified' }, ...commonResponses },
+      },
+      onRequest: rateLimited,
+      preValidation: rejectSyncParameter,
+    },
+    async (request, reply) => {
+      const query = request.query;
+      const products = await deps.listAcademyProducts({
+        academyUuid: query.academy_uuid,
+        productKey: query.product_key,
+        tags: (query.tag ?? []).filter((tag) => tag.trim() !== ''),
+        includeInactive: query.include_inactive === 'true',
+      });
+      const results = products.map(academyProductJson);
+      return sendCacheableJson(request, reply, { count: results.length, next: null, previous: null, results });
+    },
+  );
+
+  app.get(
+    DETAIL_PATH,
+    {
+      schema: {
+        tags: ['academy-products'],
+        summary: 'Retrieve one academy by uuid, catalog uuid, slug, product key or Stripe product id',
+        params: DetailParamsSchema,
+        querystring: DetailQuerySchema,
+        response: {
+          200: AcademyProductSchema,
+          304: { type: 'null', description: 'Not modified' },
+          404: DetailErrorSchema,
+          ...commonResponses,
+        },
+      },
+      onRequest: rateLimited,
+      preValidation: rejectSyncParameter,
+    },
+    async (request, reply) => {
+      const product = await deps.getAcademyProduct(request.params.id);
+      return sendCacheableJson(request, reply, academyProductJson(product));
+    },
+  );
+
+  methodNotAllowed(app, [LIST_PATH, DETAIL_PATH], ['GET', 'HEAD']);
+};

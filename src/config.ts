@@ -1,0 +1,164 @@
+import { Value } from '@sinclair/typebox/value';
+import { EnvSchema, type Env } from './config/env-schema.ts';
+import { parseList, parseObject, parseObjectOfObjects, type SettingResult } from './config/json-settings.ts';
+import { parseRateLimit, type RateLimit } from './config/rate-limit.ts';
+
+export interface Config {
+  readonly server: { readonly host: string; readonly port: number; readonly trustProxy: number; readonly shutdownGraceMs: number };
+  readonly logLevel: string;
+  readonly database: { readonly url: string | undefined; readonly pgliteDir: string; readonly poolMax: number };
+  readonly stripe: {
+    readonly secretKey: string | undefined;
+    readonly apiUrl: string | undefined;
+    readonly priceCacheTtlSeconds: number;
+    readonly timeoutMs: number;
+    readonly webhookSecret: string | undefined;
+  };
+  readonly catalog: {
+    readonly apiUrl: string | undefined;
+    readonly tokenUrl: string | undefined;
+    readonly clientId: string | undefined;
+    readonly clientSecret: string | undefined;
+    readonly timeoutMs: number;
+    readonly retries: number;
+  };
+  readonly sync: {
+    readonly enterpriseCustomerUuid: string | undefined;
+    readonly uuidAllowlist: readonly string[];
+    readonly nameAllowlist: readonly string[];
+    readonly catalogQueryIdByAcademyUuid: Readonly<Record<string, unknown>>;
+    readonly catalogQueryIdByName: Readonly<Record<string, unknown>>;
+    readonly fieldOverridesByAcademyUuid: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+    readonly fieldOverridesByName: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  };
+  readonly academies: { readonly thumbnailBaseUrl: string; readonly rateLimit: RateLimit };
+  readonly redisUrl: string | undefined;
+  readonly intents: { readonly reservationMinutes: number; readonly stalledFulfillmentSeconds: number };
+  readonly jwt: {
+    readonly secretKey: string | undefined;
+    readonly jwksUrl: string | undefined;
+    readonly issuer: string | undefined;
+    readonly audience: string | undefined;
+  };
+  readonly examplesDir: string;
+}
+
+/** A configuration problem; the message names every offending variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Validates the environment against the schema and builds a frozen Config; throws ConfigError. */
+export function loadConfig(source: Readonly<Record<string, string | undefined>>): Config {
+  const raw = Object.fromEntries(
+    Object.keys(EnvSchema.properties)
+      .map((name) => [name, source[name]] as const)
+      // An empty variable means "unset", as in most deployment tools.
+      .filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
+  const env = Value.Default(EnvSchema, raw) as Env;
+  const problems = [...Value.Errors(EnvSchema, env)].map(
+    (error) => `${error.path.slice(1)}: ${error.message} (${describe(error.path.slice(1))})`,
+  );
+  const malformed = new Set(problems.map((problem) => problem.split(':')[0]));
+  problems.push(...rangeProblems(env).filter((problem) => !malformed.has(problem.split(':')[0])));
+
+  const setting = <T>(name: keyof Env, result: SettingResult<T>, fallback: T): T => {
+    if (result.ok) return result.value;
+    problems.push(`${name}: ${result.reason}`);
+    return fallback;
+  };
+  const rateLimit = parseRateLimit(env.ACADEMY_PRODUCTS_RATE_LIMIT);
+  if (!rateLimit) problems.push('ACADEMY_PRODUCTS_RATE_LIMIT: must look like N/second|minute|hour|day');
+  const customer = env.ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID?.trim();
+  if (customer && !UUID.test(customer)) problems.push('ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID: must be a UUID');
+  if (env.JWT_SECRET_KEY && env.JWT_JWKS_URL) problems.push('JWT_SECRET_KEY and JWT_JWKS_URL: set one, not both');
+
+  const config: Config = {
+    server: { host: env.HOST, port: int(env.PORT), trustProxy: int(env.TRUST_PROXY), shutdownGraceMs: int(env.SHUTDOWN_GRACE_MS) },
+    logLevel: env.LOG_LEVEL,
+    database: { url: env.DATABASE_URL, pgliteDir: env.PGLITE_DIR, poolMax: int(env.DATABASE_POOL_MAX) },
+    stripe: {
+      secretKey: env.STRIPE_SECRET_KEY,
+      apiUrl: env.STRIPE_API_URL,
+      priceCacheTtlSeconds: int(env.STRIPE_PRICE_CACHE_TTL_SECONDS),
+      timeoutMs: int(env.STRIPE_TIMEOUT_MS),
+      webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+    },
+    catalog: {
+      apiUrl: env.CATALOG_API_URL,
+      tokenUrl: env.CATALOG_OAUTH_TOKEN_URL,
+      clientId: env.CATALOG_CLIENT_ID,
+      clientSecret: env.CATALOG_CLIENT_SECRET,
+      timeoutMs: int(env.CATALOG_TIMEOUT_MS),
+      retries: int(env.CATALOG_RETRIES),
+    },
+    sync: {
+      enterpriseCustomerUuid: customer?.toLowerCase() || undefined,
+      uuidAllowlist: setting('ESSENTIAL_ACADEMY_UUID_ALLOWLIST', parseList(env.ESSENTIAL_ACADEMY_UUID_ALLOWLIST), []),
+      nameAllowlist: setting('ESSENTIAL_ACADEMY_NAME_ALLOWLIST', parseList(env.ESSENTIAL_ACADEMY_NAME_ALLOWLIST), []),
+      catalogQueryIdByAcademyUuid: setting(
+        'ESSENTIAL_ACADEMY_CATALOG_QUERY_ID_BY_ACADEMY_UUID',
+        parseObject(env.ESSENTIAL_ACADEMY_CATALOG_QUERY_ID_BY_ACADEMY_UUID),
+        {},
+      ),
+      catalogQueryIdByName: setting(
+        'ESSENTIAL_ACADEMY_CATALOG_QUERY_ID_BY_NAME',
+        parseObject(env.ESSENTIAL_ACADEMY_CATALOG_QUERY_ID_BY_NAME),
+        {},
+      ),
+      fieldOverridesByAcademyUuid: setting(
+        'ESSENTIAL_ACADEMY_FIELD_OVERRIDES_BY_ACADEMY_UUID',
+        parseObjectOfObjects(env.ESSENTIAL_ACADEMY_FIELD_OVERRIDES_BY_ACADEMY_UUID),
+        {},
+      ),
+      fieldOverridesByName: setting(
+        'ESSENTIAL_ACADEMY_FIELD_OVERRIDES_BY_NAME',
+        parseObjectOfObjects(env.ESSENTIAL_ACADEMY_FIELD_OVERRIDES_BY_NAME),
+        {},
+      ),
+    },
+    academies: { thumbnailBaseUrl: env.ACADEMY_THUMBNAIL_S3_BASE_URL, rateLimit: rateLimit ?? { max: 1, windowMs: 1 } },
+    redisUrl: env.REDIS_URL,
+    intents: {
+      reservationMinutes: int(env.INTENT_RESERVATION_DURATION_MINUTES),
+      stalledFulfillmentSeconds: int(env.STALLED_FULFILLMENT_SECONDS),
+    },
+    jwt: { secretKey: env.JWT_SECRET_KEY, jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
+    examplesDir: env.EXAMPLES_DIR,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+function int(text: string): number {
+  return Number.parseInt(text.trim(), 10);
+}
+
+function describe(name: string): string {
+  const schema = (EnvSchema.properties as Record<string, { description?: string }>)[name];
+  return schema?.description ?? 'see .env.example';
+}
+
+function rangeProblems(env: Env): string[] {
+  return Object.entries(EnvSchema.properties).flatMap(([name, schema]) => {
+    const range = (schema as { 'x-range'?: readonly [number, number] })['x-range'];
+    const text = env[name as keyof Env];
+    if (!range || typeof text !== 'string') return [];
+    const value = int(text);
+    return value >= range[0] && value <= range[1] ? [] : [`${name}: must be between ${range[0]} and ${range[1]}`];
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const entry of Object.values(value)) deepFreeze(entry);
+  }
+  return value;
+}

@@ -1,0 +1,60 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Integers arrive as text; `x-range` carries the bounds `loadConfig` enforces after conversion. */
+const Integer = (minimum: number, maximum: number, defaultValue: string) =>
+  Type.String({
+    pattern: '^\\s*\\d+\\s*$',
+    default: defaultValue,
+    description: `integer ${minimum}..${maximum}`,
+    'x-range': [minimum, maximum],
+  });
+const Url = () => Type.String({ pattern: '^https?://\\S+$', description: 'http(s) URL' });
+const Json = (description: string) => Type.String({ default: '', description });
+
+/**
+ * Every variable of spec §8 (plus the few this service adds), as it arrives in
+ * process.env: strings. `loadConfig` checks these shapes, then converts.
+ */
+export const EnvSchema = Type.Object({
+  PORT: Integer(0, 65535, '3000'),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info', description: 'fatal|error|warn|info|debug|trace|silent' },
+  ),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://\\S+$', description: 'postgres:// URL' })),
+  PGLITE_DIR: Type.String({ minLength: 1, default: '.data/pglite' }),
+  DATABASE_POOL_MAX: Integer(1, 100, '10'),
+  STRIPE_SECRET_KEY: Type.Optional(Type.String({ pattern: '^(sk|rk)_\\S+$', description: 'sk_… or rk_… key' })),
+  STRIPE_API_URL: Type.Optional(Url()),
+  STRIPE_PRICE_CACHE_TTL_SECONDS: Integer(1, 86400, '300'),
+  STRIPE_TIMEOUT_MS: Integer(100, 60000, '2000'),
+  STRIPE_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  CATALOG_API_URL: Type.Optional(Url()),
+  CATALOG_OAUTH_TOKEN_URL: Type.Optional(Url()),
+  CATALOG_CLIENT_ID: Type.Optional(Type.String({ minLength: 1 })),
+  CATALOG_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  CATALOG_TIMEOUT_MS: Integer(100, 600000, '10000'),
+  CATALOG_RETRIES: Integer(0, 10, '3'),
+  ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID: Type.Optional(Type.String()),
+  ESSENTIAL_ACADEMY_UUID_ALLOWLIST: Json('JSON array or comma-separated list'),
+  ESSENTIAL_ACADEMY_NAME_ALLOWLIST: Json('JSON array or comma-separated list'),
+  ESSENTIAL_ACADEMY_CATALOG_QUERY_ID_BY_ACADEMY_UUID: Json('JSON object'),
+  ESSENTIAL_ACADEMY_CATALOG_QUERY_ID_BY_NAME: Json('JSON object'),
+  ESSENTIAL_ACADEMY_FIELD_OVERRIDES_BY_ACADEMY_UUID: Json('JSON object of objects'),
+  ESSENTIAL_ACADEMY_FIELD_OVERRIDES_BY_NAME: Json('JSON object of objects'),
+  ACADEMY_THUMBNAIL_S3_BASE_URL: Type.String({ default: '', pattern: '^(|https?://\\S+)$', description: "'' or an http(s) URL" }),
+  ACADEMY_PRODUCTS_RATE_LIMIT: Type.String({ default: '120/hour', description: 'N/second|minute|hour|day' }),
+  TRUST_PROXY: Integer(0, 10, '0'),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://\\S+$', description: 'redis:// URL' })),
+  INTENT_RESERVATION_DURATION_MINUTES: Integer(1, 525600, '1440'),
+  STALLED_FULFILLMENT_SECONDS: Integer(1, 31536000, '180'),
+  JWT_SECRET_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://\\S+$', description: 'http(s) URL' })),
+  JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  EXAMPLES_DIR: Type.String({ minLength: 1, default: 'examples' }),
+  SHUTDOWN_GRACE_MS: Integer(100, 120000, '10000'),
+});
+
+export type Env = Static<typeof EnvSchema>;

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { compareAcademies, ACADEMY_FIELD_DEFAULTS, type Academy, type AcademyFields } from '../../src/domain/academy.ts';
+import { ConflictError } from '../../src/domain/errors.ts';
+import type { AcademyFilter, AcademyRepository } from '../../src/application/ports/academy-repository.ts';
+
+/** A plain-object AcademyRepository for use-case and HTTP tests; `failWith` simulates a database outage. */
+export interface InMemoryAcademyRepository extends AcademyRepository {
+  readonly rows: Academy[];
+  failWith: Error | null;
+  calls: number;
+}
+
+export function inMemoryAcademyRepository(seed: readonly Partial<AcademyFields>[] = []): InMemoryAcademyRepository {
+  const repo: InMemoryAcademyRepository = {
+    rows: [],
+    failWith: null,
+    calls: 0,
+    async list(filter: AcademyFilter) {
+      touch();
+      return repo.rows
+        .filter((a) => filter.includeInactive || a.isActive)
+        .filter((a) => filter.academyUuid === undefined || a.uuid === filter.academyUuid)
+        .filter((a) => filter.productKey === undefined || a.productKey === filter.productKey)
+        .filter((a) => (filter.tags ?? []).every((tag) => a.tags.includes(tag)))
+        .sort(compareAcademies);
+    },
+    async findByIdentifier(identifier: string) {
+      touch();
+      if (identifier === '') return null;
+      const matches = repo.rows.filter((a) =>
+        [a.uuid, a.catalogAcademyUuid, a.slug, a.productKey, a.stripeProductId].includes(identifier),
+      );
+      return matches.sort(compareAcademies)[0] ?? null;
+    },
+    async count() {
+      touch();
+      return repo.rows.length;
+    },
+    async insert(fields: AcademyFields) {
+      touch();
+      if (repo.rows.some((a) => a.name.toLowerCase() === fields.name.toLowerCase())) {
+        throw new ConflictError('academy.conflict', 'An academy with the same name already exists.');
+      }
+      const now = new Date();
+      const academy: Academy = { ...fields, uuid: randomUUID(), created: now, modified: now };
+      repo.rows.push(academy);
+      return academy;
+    },
+  };
+  function touch(): void {
+    repo.calls += 1;
+    if (repo.failWith) throw repo.failWith;
+  }
+  for (const [index, fields] of seed.entries()) {
+    void repo.insert({ ...ACADEMY_FIELD_DEFAULTS, name: `Academy ${index}`, ...fields });
+  }
+  repo.calls = 0;
+  return repo;
+}

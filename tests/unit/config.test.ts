@@ -1,0 +1,89 @@
+import t from 'tap';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+import { parseRateLimit } from '../../src/config/rate-limit.ts';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+t.test('an empty environment gives the documented defaults', async (t) => {
+  const config = loadConfig({});
+  t.equal(config.server.port, 3000);
+  t.equal(config.server.host, '0.0.0.0');
+  t.equal(config.server.trustProxy, 0);
+  t.equal(config.database.url, undefined, 'no DATABASE_URL → PGlite');
+  t.equal(config.database.pgliteDir, '.data/pglite');
+  t.equal(config.stripe.priceCacheTtlSeconds, 300);
+  t.same(config.academies.rateLimit, { max: 120, windowMs: 3_600_000 });
+  t.equal(config.catalog.timeoutMs, 10_000);
+  t.equal(config.catalog.retries, 3);
+  t.same(config.sync.uuidAllowlist, []);
+  t.same(config.sync.fieldOverridesByName, {});
+  t.equal(config.intents.reservationMinutes, 1440);
+  t.equal(config.intents.stalledFulfillmentSeconds, 180);
+  t.ok(Object.isFrozen(config.sync), 'the configuration is frozen');
+});
+
+t.test('values are converted and empty strings mean unset', async (t) => {
+  const config = loadConfig({
+    PORT: '8080',
+    DATABASE_URL: 'postgres://u@db:5432/x',
+    STRIPE_SECRET_KEY: '',
+    ESSENTIAL_ACADEMY_NAME_ALLOWLIST: 'AI Academy, Data Academy',
+    ESSENTIAL_ACADEMY_UUID_ALLOWLIST: '["2A1F0C3E-5B6D-4E7F-8A9B-0C1D2E3F4A5B"]',
+    ESSENTIAL_ACADEMY_FIELD_OVERRIDES_BY_NAME: '{"ai academy": {"display_order": 3}}',
+    ACADEMY_PRODUCTS_RATE_LIMIT: '5/minute',
+  });
+  t.equal(config.server.port, 8080);
+  t.equal(config.database.url, 'postgres://u@db:5432/x');
+  t.equal(config.stripe.secretKey, undefined, 'empty is unset');
+  t.same(config.sync.nameAllowlist, ['AI Academy', 'Data Academy'], 'comma-separated list');
+  t.same(config.sync.uuidAllowlist, ['2A1F0C3E-5B6D-4E7F-8A9B-0C1D2E3F4A5B'], 'JSON array');
+  t.same(config.sync.fieldOverridesByName, { 'ai academy': { display_order: 3 } });
+  t.same(config.academies.rateLimit, { max: 5, windowMs: 60_000 });
+});
+
+t.test('every malformed variable is named in one error', async (t) => {
+  const problems = problemsOf({
+    PORT: 'eighty',
+    TRUST_PROXY: '99',
+    LOG_LEVEL: 'loud',
+    DATABASE_URL: 'mysql://x',
+    ACADEMY_PRODUCTS_RATE_LIMIT: '5/fortnight',
+    ESSENTIAL_ACADEMY_UUID_ALLOWLIST: '[1, 2]',
+    ESSENTIAL_ACADEMY_CATALOG_QUERY_ID_BY_NAME: '{not json',
+    ESSENTIAL_ACADEMY_FIELD_OVERRIDES_BY_ACADEMY_UUID: '{"x": 1}',
+    ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID: 'customer-1',
+    ACADEMY_THUMBNAIL_S3_BASE_URL: 'ftp://bucket',
+    STRIPE_PRICE_CACHE_TTL_SECONDS: '0',
+  });
+  const named = problems.map((problem) => problem.split(':')[0]);
+  t.same(named.sort(), [
+    'ACADEMY_PRODUCTS_RATE_LIMIT',
+    'ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID',
+    'ACADEMY_THUMBNAIL_S3_BASE_URL',
+    'DATABASE_URL',
+    'ESSENTIAL_ACADEMY_CATALOG_QUERY_ID_BY_NAME',
+    'ESSENTIAL_ACADEMY_FIELD_OVERRIDES_BY_ACADEMY_UUID',
+    'ESSENTIAL_ACADEMY_UUID_ALLOWLIST',
+    'LOG_LEVEL',
+    'PORT',
+    'STRIPE_PRICE_CACHE_TTL_SECONDS',
+    'TRUST_PROXY',
+  ]);
+});
+
+t.test('rate limits accept the DRF forms and nothing else', async (t) => {
+  t.same(parseRateLimit('120/hour'), { max: 120, windowMs: 3_600_000 });
+  t.same(parseRateLimit('10/s'), { max: 10, windowMs: 1_000 });
+  t.same(parseRateLimit('1000/day'), { max: 1000, windowMs: 86_400_000 });
+  for (const bad of ['', '0/hour', '-1/hour', '10', '10/week', 'ten/hour', '10/hour/2']) {
+    t.equal(parseRateLimit(bad), null, `${JSON.stringify(bad)} is refused`);
+  }
+});
