@@ -1,0 +1,6 @@
+// The checkout-intent domain (spec §5); split by concern under ./checkout-intent/, imported from here.
+export * from './checkout-intent/states.ts';
+export * from './checkout-intent/errors.ts';
+export * from './checkout-intent/intent.ts';
+export * from './checkout-intent/transitions.ts';
+export * from './checkout-intent/create-or-update.ts';
