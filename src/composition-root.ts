@@ -7,6 +7,8 @@ import { makeGetAcademyProduct } from './application/get-academy-product.ts';
 import { makeListAcademyProducts } from './application/list-academy-products.ts';
 import { systemClock } from './application/ports/clock.ts';
 import type { PriceSource } from './application/ports/price-source.ts';
+import type { TokenVerifier } from './application/ports/token-verifier.ts';
+import { jwtVerifier } from './adapters/auth/jwt-verifier.ts';
 import { seedAcademiesIfEmpty } from './application/seed-example-catalogue.ts';
 import { loadExampleAcademies } from './adapters/files/example-academies.ts';
 import { postgresAcademyRepository } from './adapters/postgres/academy-repository.ts';
@@ -22,6 +24,8 @@ export interface Deps {
   readonly listAcademyProducts: ReturnType<typeof makeListAcademyProducts>;
   readonly getAcademyProduct: ReturnType<typeof makeGetAcademyProduct>;
   readonly checkReadiness: () => Promise<void>;
+  /** Null when neither JWT_SECRET_KEY nor JWT_JWKS_URL is set: authenticated routes answer 503. */
+  readonly tokenVerifier: TokenVerifier | null;
   readonly migrate: () => Promise<string[]>;
   /** Embedded default only (no catalog API configured): loads the example catalogue into an empty table. */
   readonly seedExamplesIfEmpty: () => Promise<number>;
@@ -49,6 +53,15 @@ export async function buildDeps(config: Config, logger: PinoLogger): Promise<Dep
     priceCache,
     listAcademyProducts: makeListAcademyProducts(catalogue),
     getAcademyProduct: makeGetAcademyProduct(catalogue),
+    tokenVerifier:
+      config.jwt.secretKey || config.jwt.jwksUrl
+        ? jwtVerifier({
+            secretKey: config.jwt.secretKey,
+            jwksUrl: config.jwt.jwksUrl,
+            issuer: config.jwt.issuer,
+            audience: config.jwt.audience,
+          })
+        : null,
     checkReadiness: async () => {
       await withTimeout(sql`select 1`.execute(database.db), 2_000, 'database readiness check timed out');
     },

@@ -5,6 +5,7 @@ import { makeListAcademyProducts } from '../../src/application/list-academy-prod
 import type { AcademyRepository } from '../../src/application/ports/academy-repository.ts';
 import { silentLogger } from '../../src/application/ports/logger.ts';
 import type { PriceSource } from '../../src/application/ports/price-source.ts';
+import type { TokenVerifier } from '../../src/application/ports/token-verifier.ts';
 
 export interface TestAppOptions {
   readonly academies: AcademyRepository;
@@ -13,6 +14,7 @@ export interface TestAppOptions {
   readonly rateLimit?: { max: number; windowMs: number };
   readonly trustProxy?: number;
   readonly checkReadiness?: () => Promise<void>;
+  readonly tokenVerifier?: TokenVerifier | null;
 }
 
 /** buildApp wired to the given ports (fakes or real adapters), as the composition root would. */
@@ -28,6 +30,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<FastifyInst
       listAcademyProducts: makeListAcademyProducts(catalogue),
       getAcademyProduct: makeGetAcademyProduct(catalogue),
       checkReadiness: options.checkReadiness ?? (async () => {}),
+      tokenVerifier: options.tokenVerifier ?? null,
     },
     { logger: false, trustProxy: options.trustProxy ?? 0, rateLimit: options.rateLimit ?? { max: 10_000, windowMs: 3_600_000 } },
   );

@@ -1,11 +1,16 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TokenVerifier } from '../../application/ports/token-verifier.ts';
 import { academyProductsRoutes, type AcademyProductsRouteDeps } from './routes/academy-products.route.ts';
 import { probeRoutes, type ProbeRouteDeps } from './routes/probes.route.ts';
 import { registerErrorHandlers } from './error-handler.ts';
 import { rateLimitPlugin, type RateLimitOptions } from './plugins/rate-limit.ts';
 
-export type AppDeps = AcademyProductsRouteDeps & ProbeRouteDeps;
+export type AppDeps = AcademyProductsRouteDeps &
+  ProbeRouteDeps & {
+    /** Verifies JWTs for authenticated routes; null when authentication is not configured. */
+    readonly tokenVerifier: TokenVerifier | null;
+  };
 
 export interface AppOptions {
   readonly logger: FastifyServerOptions['loggerInstance'] | boolean;
