@@ -5,8 +5,6 @@ import { createLogger } from './adapters/logging/pino-logger.ts';
 import { buildDeps } from './composition-root.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 
-const USAGE = 'usage: academy-billing <serve | migrate>';
-
 /** `academy-billing serve`: migrate, seed the embedded default, listen, drain on SIGTERM. */
 async function serve(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
@@ -50,7 +48,7 @@ const COMMANDS: Record<string, (config: Config) => Promise<void>> = { serve, mig
 async function main(argv: readonly string[]): Promise<void> {
   const command = COMMANDS[argv[0] ?? ''];
   if (!command) {
-    process.stderr.write(`${USAGE}\n`);
+    process.stderr.write(`usage: academy-billing <${Object.keys(COMMANDS).join(' | ')}>\n`);
     process.exitCode = 2;
     return;
   }
