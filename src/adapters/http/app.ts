@@ -4,6 +4,7 @@ import type { TokenVerifier } from '../../application/ports/token-verifier.ts';
 import { academyProductsRoutes, type AcademyProductsRouteDeps } from './routes/academy-products.route.ts';
 import { probeRoutes, type ProbeRouteDeps } from './routes/probes.route.ts';
 import { registerErrorHandlers } from './error-handler.ts';
+import { openApiPlugin } from './plugins/openapi.ts';
 import { rateLimitPlugin, type RateLimitOptions } from './plugins/rate-limit.ts';
 
 export type AppDeps = AcademyProductsRouteDeps &
@@ -39,6 +40,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandlers(app);
+  await app.register(openApiPlugin);
   await app.register(rateLimitPlugin, options.rateLimit);
   await app.register(probeRoutes, deps);
   await app.register(academyProductsRoutes, deps);

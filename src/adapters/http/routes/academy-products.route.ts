@@ -12,6 +12,7 @@ import {
   DetailQuerySchema,
   ListQuerySchema,
 } from '../schemas/academy-product.schema.ts';
+import { described } from '../schemas/described.ts';
 import { CodedErrorSchema, DetailErrorSchema, FieldErrorsSchema } from '../schemas/errors.schema.ts';
 
 export interface AcademyProductsRouteDeps {
@@ -21,7 +22,12 @@ export interface AcademyProductsRouteDeps {
 
 const LIST_PATH = '/api/v1/academy-products/';
 const DETAIL_PATH = '/api/v1/academy-products/:id/';
-const commonResponses = { 400: FieldErrorsSchema, 429: DetailErrorSchema, 502: CodedErrorSchema };
+const commonResponses = {
+  400: described(FieldErrorsSchema, 'A parameter is invalid, or `sync=true` was sent'),
+  429: described(DetailErrorSchema, 'Rate limit exceeded; see `Retry-After`'),
+  502: described(CodedErrorSchema, 'The database (or something else) failed; retry later'),
+};
+const NOT_MODIFIED = { type: 'null', description: 'Not modified: the `If-None-Match` tag is current' } as const;
 
 /** The public catalogue (spec §3): no authentication, GET and HEAD only. */
 export const academyProductsRoutes: FastifyPluginAsyncTypebox<AcademyProductsRouteDeps> = async (app, deps) => {
@@ -34,7 +40,11 @@ export const academyProductsRoutes: FastifyPluginAsyncTypebox<AcademyProductsRou
         tags: ['academy-products'],
         summary: 'List academies with their prices',
         querystring: ListQuerySchema,
-        response: { 200: AcademyProductListSchema, 304: { type: 'null', description: 'Not modified' }, ...commonResponses },
+        response: {
+          200: described(AcademyProductListSchema, 'The matching academies, in default order, with their prices'),
+          304: NOT_MODIFIED,
+          ...commonResponses,
+        },
       },
       onRequest: rateLimited,
       preValidation: rejectSyncParameter,
@@ -61,9 +71,9 @@ export const academyProductsRoutes: FastifyPluginAsyncTypebox<AcademyProductsRou
         params: DetailParamsSchema,
         querystring: DetailQuerySchema,
         response: {
-          200: AcademyProductSchema,
-          304: { type: 'null', description: 'Not modified' },
-          404: DetailErrorSchema,
+          200: described(AcademyProductSchema, 'The academy with its price'),
+          304: NOT_MODIFIED,
+          404: described(DetailErrorSchema, 'No academy has this identifier'),
           ...commonResponses,
         },
       },

@@ -16,6 +16,31 @@ export const PriceSchema = Type.Object(
   { $id: 'Price' },
 );
 
+/** From the bundled example catalogue (`examples/`), as `npm start` serves it. */
+const EXAMPLE_ACADEMY_PRODUCT = {
+  id: 'prod_data',
+  name: 'Data Academy',
+  long_name: 'Data Academy',
+  description: 'Analytics, SQL and data engineering.',
+  marketing_url: '',
+  thumbnail_url: 'academies/data/thumbnail.png',
+  tags: ['data', 'essentials'],
+  stripe_product_id: 'prod_data',
+  catalog_query_id: 3180,
+  edx_catalog_id: 3180,
+  prices: [
+    {
+      id: 'price_1QdataJpy',
+      product: 'prod_data',
+      lookup_key: 'essentials_data_yearly_jpy',
+      currency: 'jpy',
+      unit_amount: 15000,
+      unit_amount_decimal: '15000',
+      recurring: { interval: 'year', interval_count: 1, usage_type: 'licensed' },
+    },
+  ],
+};
+
 export const AcademyProductSchema = Type.Object(
   {
     id: Type.String({ description: 'first non-empty of stripe_product_id, product_key, slug, uuid' }),
@@ -30,7 +55,7 @@ export const AcademyProductSchema = Type.Object(
     edx_catalog_id: Type.Union([Type.Integer(), Type.Null()], { description: 'same as catalog_query_id' }),
     prices: Type.Array(PriceSchema, { maxItems: 1 }),
   },
-  { $id: 'AcademyProduct' },
+  { $id: 'AcademyProduct', examples: [EXAMPLE_ACADEMY_PRODUCT] },
 );
 export type AcademyProductJson = Static<typeof AcademyProductSchema>;
 
