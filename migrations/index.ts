@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely';
 import * as academies0001 from './0001_academies.ts';
+import * as checkoutIntents0002 from './0002_checkout_intents.ts';
 
 // Static imports, not a FileMigrationProvider: the same list works under tsx
 // and after `tsc`, and bundlers cannot lose a file. Keys sort in apply order;
 // append new migrations at the end.
 export const migrations: Record<string, Migration> = {
   '0001_academies': academies0001,
+  '0002_checkout_intents': checkoutIntents0002,
 };

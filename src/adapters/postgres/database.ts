@@ -4,10 +4,12 @@ import { Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { AcademiesTable } from './tables/academies.ts';
+import type { CheckoutIntentsTable } from './tables/checkout-intents.ts';
 
 /** Every table this service owns; later migrations add their tables here. */
 export interface Database {
   academies: AcademiesTable;
+  checkout_intents: CheckoutIntentsTable;
 }
 
 export interface DatabaseOptions {

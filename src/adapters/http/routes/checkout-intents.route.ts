@@ -1,0 +1,177 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { CreateOrUpdateIntent, CurrentIntent, GetIntent, ListIntents } from '../../../application/checkout-intents.ts';
+import type { TransitionIntent } from '../../../application/checkout-intent-lifecycle.ts';
+import type { TokenVerifier } from '../../../application/ports/token-verifier.ts';
+import { authenticate, principalOf } from '../auth.ts';
+import { checkoutIntentJson } from '../checkout-intent.serializer.ts';
+import { JWT_SECURITY } from '../plugins/openapi.ts';
+import {
+  CheckoutIntentListSchema,
+  CheckoutIntentSchema,
+  CreateIntentBodySchema,
+  CurrentIntentQuerySchema,
+  IntentListQuerySchema,
+  IntentParamsSchema,
+  TransitionBodySchema,
+} from '../schemas/checkout-intent.schema.ts';
+import { described } from '../schemas/described.ts';
+import { CodedErrorSchema, DetailErrorSchema, FieldErrorsSchema } from '../schemas/errors.schema.ts';
+
+export interface CheckoutIntentsRouteDeps {
+  readonly tokenVerifier: TokenVerifier | null;
+  readonly currentIntent: CurrentIntent;
+  readonly createOrUpdateIntent: CreateOrUpdateIntent;
+  readonly listIntents: ListIntents;
+  readonly getIntent: GetIntent;
+  readonly transitionIntent: TransitionIntent;
+}
+
+const BASE = '/api/v1/checkout-intents/';
+const authResponses = {
+  401: described(DetailErrorSchema, 'Missing, expired or invalid token'),
+  502: described(CodedErrorSchema, 'The database (or something else) failed; retry later'),
+  503: described(CodedErrorSchema, 'Authentication is not configured or its keys are unavailable'),
+};
+const notFound = described(DetailErrorSchema, 'No such intent, or not yours');
+const badRequest = described(FieldErrorsSchema, 'A field is invalid');
+
+/** Checkout intents (spec §5): every route needs a JWT; users see only their own intents. */
+export const checkoutIntentsRoutes: FastifyPluginAsyncTypebox<CheckoutIntentsRouteDeps> = async (app, deps) => {
+  const signedIn = authenticate(deps.tokenVerifier);
+  const adminOnly = authenticate(deps.tokenVerifier, { adminOnly: true });
+  const tags = ['checkout-intents'];
+
+  app.post(
+    BASE,
+    {
+      schema: {
+        tags,
+        security: JWT_SECURITY,
+        summary: "Create the caller's intent for a product, or update the open one",
+        body: CreateIntentBodySchema,
+        response: {
+          200: described(CheckoutIntentSchema, 'The existing intent, updated (or unchanged when paid or fulfilled)'),
+          201: described(CheckoutIntentSchema, 'A new intent'),
+          400: badRequest,
+          409: described(CodedErrorSchema, '`slug_reservation`, `failed_checkout_intent` or `active_checkout_intent`'),
+          ...authResponses,
+        },
+      },
+      onRequest: signedIn,
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const { intent, created } = await deps.createOrUpdateIntent({
+        userId: principalOf(request).userId,
+        quantity: body.quantity,
+        enterpriseSlug: body.enterprise_slug,
+        enterpriseName: body.enterprise_name,
+        country: body.country,
+        termsMetadata: body.terms_metadata as never,
+        stripeProductId: body.stripe_product_id,
+      });
+      return reply.code(created ? 201 : 200).send(checkoutIntentJson(intent));
+    },
+  );
+
+  app.get(
+    BASE,
+    {
+      schema: {
+        tags,
+        security: JWT_SECURITY,
+        summary: "The caller's intents, newest first (admins: everyone's, or one user's with user_id)",
+        querystring: IntentListQuerySchema,
+        response: { 200: CheckoutIntentListSchema, 400: badRequest, ...authResponses },
+      },
+      onRequest: signedIn,
+    },
+    async (request) => {
+      const { user_id: userId, limit = 50, offset = 0 } = request.query;
+      const page = await deps.listIntents(principalOf(request), { userId, limit, offset });
+      const pageUrl = (at: number): string => {
+        const query = new URLSearchParams({ ...(userId === undefined ? {} : { user_id: userId }), limit: String(limit), offset: String(at) });
+        return `${BASE}?${query.toString()}`;
+      };
+      return {
+        count: page.total,
+        next: offset + limit < page.total ? pageUrl(offset + limit) : null,
+        previous: offset > 0 ? pageUrl(Math.max(0, offset - limit)) : null,
+        results: page.intents.map(checkoutIntentJson),
+      };
+    },
+  );
+
+  app.get(
+    `${BASE}current/`,
+    {
+      schema: {
+        tags,
+        security: JWT_SECURITY,
+        summary: "The caller's current intent: newest created-and-unexpired or paid one",
+        querystring: CurrentIntentQuerySchema,
+        response: { 200: CheckoutIntentSchema, 400: badRequest, 404: described(DetailErrorSchema, 'No current intent'), ...authResponses },
+      },
+      onRequest: signedIn,
+    },
+    async (request, reply) => {
+      const { enterprise_slug: slug, stripe_product_id: productId } = request.query;
+      const intent = await deps.currentIntent({
+        userId: principalOf(request).userId,
+        // `enterprise_slug=` (empty) means "any", as omitting it does; `stripe_product_id=` means Teams.
+        enterpriseSlug: slug === undefined || slug === '' ? undefined : slug,
+        stripeProductId: productId,
+      });
+      if (!intent) return reply.code(404).send({ detail: 'Not found.' });
+      return checkoutIntentJson(intent);
+    },
+  );
+
+  app.get(
+    `${BASE}:uuid/`,
+    {
+      schema: {
+        tags,
+        security: JWT_SECURITY,
+        summary: 'One intent (its owner or an admin)',
+        params: IntentParamsSchema,
+        response: { 200: CheckoutIntentSchema, 404: notFound, ...authResponses },
+      },
+      onRequest: signedIn,
+    },
+    async (request) => checkoutIntentJson(await deps.getIntent(principalOf(request), request.params.uuid)),
+  );
+
+  app.post(
+    `${BASE}:uuid/transitions/`,
+    {
+      schema: {
+        tags,
+        security: JWT_SECURITY,
+        summary: 'Move an intent to another state (admin or service tokens)',
+        params: IntentParamsSchema,
+        body: TransitionBodySchema,
+        response: {
+          200: CheckoutIntentSchema,
+          400: badRequest,
+          403: described(DetailErrorSchema, 'The token is not an admin (or service) token'),
+          404: notFound,
+          409: described(CodedErrorSchema, '`paid_intent_mismatch` or `active_checkout_intent`'),
+          422: described(CodedErrorSchema, '`invalid_state_transition`: the table of §5 does not allow it'),
+          ...authResponses,
+        },
+      },
+      onRequest: adminOnly,
+    },
+    async (request) => {
+      const body = request.body;
+      const intent = await deps.transitionIntent(request.params.uuid, {
+        state: body.state,
+        stripeCheckoutSessionId: body.stripe_checkout_session_id,
+        stripeCustomerId: body.stripe_customer_id,
+        error: body.error,
+      });
+      return checkoutIntentJson(intent);
+    },
+  );
+};

@@ -1,0 +1,183 @@
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { CheckoutIntentRepository } from '../../application/ports/checkout-intent-repository.ts';
+import {
+  ACTIVE_STATES_ACADEMY,
+  ActiveIntentConflictError,
+  isCheckoutIntentState,
+  type CheckoutIntent,
+  type NewCheckoutIntent,
+  type TermsMetadata,
+} from '../../domain/checkout-intent.ts';
+import { isUniqueViolation } from './database.ts';
+import type { Database } from './database.ts';
+import type { CheckoutIntentRow } from './tables/checkout-intents.ts';
+
+// Comparing a uuid column with a non-UUID string makes PostgreSQL raise 22P02.
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type IntentSelect = SelectQueryBuilder<Database, 'checkout_intents', CheckoutIntentRow>;
+
+/** CheckoutIntentRepository over `checkout_intents`; `db` may be a transaction. */
+export function postgresCheckoutIntentRepository(db: Kysely<Database>): CheckoutIntentRepository {
+  const selectAll = (): IntentSelect => db.selectFrom('checkout_intents').selectAll();
+  const newestFirst = (query: IntentSelect): IntentSelect => query.orderBy('created', 'desc').orderBy('id', 'desc');
+
+  return {
+    async current({ userId, enterpriseSlug, stripeProductId, now }) {
+      let query = selectAll()
+        .where('user_id', '=', userId)
+        .where('state', 'in', [...ACTIVE_STATES_ACADEMY])
+        // A created intent past its reservation is not current; a paid one is, whatever its expires_at.
+        .where((eb) => eb.or([eb('state', '<>', 'created'), eb('expires_at', '>', now)]));
+      if (enterpriseSlug !== undefined) query = query.where('enterprise_slug', '=', enterpriseSlug);
+      if (stripeProductId !== undefined) query = query.where('stripe_product_id', '=', stripeProductId);
+      const row = await newestFirst(query).limit(1).executeTakeFirst();
+      return row === undefined ? null : toCheckoutIntent(row);
+    },
+
+    async latestForProduct(userId, stripeProductId) {
+      const row = await newestFirst(
+        selectAll().where('user_id', '=', userId).where('stripe_product_id', '=', stripeProductId),
+      )
+        .limit(1)
+        .executeTakeFirst();
+      return row === undefined ? null : toCheckoutIntent(row);
+    },
+
+    async findByUuid(uuid, options = {}) {
+      if (!UUID_SHAPE.test(uuid)) return null;
+      let query = selectAll().where('uuid', '=', uuid);
+      if (options.forUpdate) query = query.forUpdate();
+      const row = await query.executeTakeFirst();
+      return row === undefined ? null : toCheckoutIntent(row);
+    },
+
+    async list({ userId, limit, offset }) {
+      let query = selectAll();
+      if (userId !== undefined) query = query.where('user_id', '=', userId);
+      const [rows, { total }] = await Promise.all([
+        newestFirst(query).limit(limit).offset(offset).execute(),
+        query
+          .clearSelect()
+          .select((eb) => eb.fn.countAll<string | number | bigint>().as('total'))
+          .executeTakeFirstOrThrow(),
+      ]);
+      return { total: Number(total), intents: rows.map(toCheckoutIntent) };
+    },
+
+    async isReservedByAnotherUser(userId, { enterpriseSlug, enterpriseName }, now) {
+      if (enterpriseSlug === null && enterpriseName === null) return false;
+      const row = await db
+        .selectFrom('checkout_intents')
+        .select('id')
+        .where('user_id', '<>', userId)
+        .where('state', '<>', 'expired')
+        .where((eb) => eb.or([eb('state', '<>', 'created'), eb('expires_at', '>', now)]))
+        .where((eb) => {
+          const holds = [];
+          if (enterpriseSlug !== null) holds.push(eb('enterprise_slug', '=', enterpriseSlug));
+          if (enterpriseName !== null) holds.push(eb('enterprise_name', '=', enterpriseName));
+          return eb.or(holds);
+        })
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async insert(fields: NewCheckoutIntent, now: Date) {
+      return translateConflict(async () => {
+        const row = await db
+          .insertInto('checkout_intents')
+          .values({ ...mutableColumns(fields), user_id: fields.userId, stripe_product_id: fields.stripeProductId, created: now, modified: now })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toCheckoutIntent(row);
+      });
+    },
+
+    async update(intent: CheckoutIntent) {
+      return translateConflict(async () => {
+        const row = await db
+          .updateTable('checkout_intents')
+          .set({ ...mutableColumns(intent), modified: intent.modified })
+          .where('id', '=', intent.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toCheckoutIntent(row);
+      });
+    },
+
+    async expireCreated(now, userId) {
+      let query = db
+        .updateTable('checkout_intents')
+        .set({ state: 'expired', modified: now })
+        .where('state', '=', 'created')
+        .where('expires_at', '<=', now);
+      if (userId !== undefined) query = query.where('user_id', '=', userId);
+      const result = await query.executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
+    async markStalledPaid(modifiedBefore, message, now) {
+      const result = await db
+        .updateTable('checkout_intents')
+        .set({ state: 'errored_fulfillment_stalled', last_provisioning_error: message, modified: now })
+        .where('state', '=', 'paid')
+        .where('modified', '<=', modifiedBefore)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+  };
+}
+
+function mutableColumns(fields: NewCheckoutIntent) {
+  return {
+    state: fields.state,
+    enterprise_name: fields.enterpriseName,
+    enterprise_slug: fields.enterpriseSlug,
+    enterprise_uuid: fields.enterpriseUuid,
+    stripe_customer_id: fields.stripeCustomerId,
+    stripe_checkout_session_id: fields.stripeCheckoutSessionId,
+    quantity: fields.quantity,
+    country: fields.country,
+    expires_at: fields.expiresAt,
+    last_checkout_error: fields.lastCheckoutError,
+    last_provisioning_error: fields.lastProvisioningError,
+    terms_metadata: JSON.stringify(fields.termsMetadata),
+  };
+}
+
+/** The partial unique indexes are the last word on "one active intent": their refusal is a domain conflict. */
+async function translateConflict<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new ActiveIntentConflictError();
+    throw error;
+  }
+}
+
+/** The one place a row becomes a domain CheckoutIntent. */
+export function toCheckoutIntent(row: CheckoutIntentRow): CheckoutIntent {
+  if (!isCheckoutIntentState(row.state)) throw new Error(`checkout_intents row ${row.id} has unknown state ${row.state}`);
+  return {
+    id: Number(row.id),
+    uuid: row.uuid,
+    userId: row.user_id,
+    stripeProductId: row.stripe_product_id,
+    state: row.state,
+    enterpriseName: row.enterprise_name,
+    enterpriseSlug: row.enterprise_slug,
+    enterpriseUuid: row.enterprise_uuid,
+    stripeCustomerId: row.stripe_customer_id,
+    stripeCheckoutSessionId: row.stripe_checkout_session_id,
+    quantity: Number(row.quantity),
+    country: row.country,
+    expiresAt: new Date(row.expires_at),
+    lastCheckoutError: row.last_checkout_error,
+    lastProvisioningError: row.last_provisioning_error,
+    termsMetadata: row.terms_metadata as TermsMetadata,
+    created: new Date(row.created),
+    modified: new Date(row.modified),
+  };
+}

@@ -1,0 +1,104 @@
+import {
+  CheckoutIntentNotFoundError,
+  planCreateOrUpdate,
+  reservationSought,
+  validateCreateIntentRequest,
+  type CheckoutIntent,
+  type CreateIntentRequest,
+} from '../domain/checkout-intent.ts';
+import type { CheckoutIntentRepository, IntentPage } from './ports/checkout-intent-repository.ts';
+import type { Clock } from './ports/clock.ts';
+import type { Principal } from './ports/token-verifier.ts';
+import type { UnitOfWork } from './ports/unit-of-work.ts';
+
+export interface CheckoutIntentDeps {
+  readonly intents: CheckoutIntentRepository;
+  readonly unitOfWork: UnitOfWork;
+  readonly clock: Clock;
+  /** INTENT_RESERVATION_DURATION_MINUTES. */
+  readonly reservationMinutes: number;
+}
+
+export interface CurrentIntentQuery {
+  readonly userId: string | null | undefined;
+  readonly enterpriseSlug?: string | undefined;
+  /** '' = Teams only; undefined = any product. */
+  readonly stripeProductId?: string | undefined;
+}
+
+export type CurrentIntent = (query: CurrentIntentQuery) => Promise<CheckoutIntent | null>;
+export type CreateOrUpdateIntent = (request: CreateIntentRequest) => Promise<{ intent: CheckoutIntent; created: boolean }>;
+export type ListIntents = (
+  viewer: Principal,
+  query: { readonly userId?: string | undefined; readonly limit: number; readonly offset: number },
+) => Promise<IntentPage>;
+export type GetIntent = (viewer: Principal, uuid: string) => Promise<CheckoutIntent>;
+
+/** §5 `for_user`: no user → none; the repository applies the state, expiry and filter rules. */
+export function makeCurrentIntent(deps: Pick<CheckoutIntentDeps, 'intents' | 'clock'>): CurrentIntent {
+  return async ({ userId, enterpriseSlug, stripeProductId }) => {
+    if (userId === null || userId === undefined || userId.trim() === '') return null;
+    return deps.intents.current({ userId, enterpriseSlug, stripeProductId, now: deps.clock.now() });
+  };
+}
+
+/**
+ * §5 create-or-update, in one transaction holding the user's lock: the read of the latest intent,
+ * the reservation check and the write cannot interleave with another call for the same user,
+ * so parallel calls end with one intent (docs/decisions/0007-intent-concurrency.md).
+ */
+export function makeCreateOrUpdateIntent(deps: CheckoutIntentDeps): CreateOrUpdateIntent {
+  return async (request) => {
+    const valid = validateCreateIntentRequest(request); // a bad request never opens a transaction
+    return deps.unitOfWork.run(async ({ intents, locks }) => {
+      await locks.lockUser(valid.userId);
+      const now = deps.clock.now(); // after the wait for the lock
+      await intents.expireCreated(now, valid.userId);
+      const existing = await intents.latestForProduct(valid.userId, valid.stripeProductId);
+
+      // Only a new or (re)opened intent takes a reservation; paid, fulfilled and errored ones are decided without it.
+      let slugHeldByOtherUser = false;
+      if (!existing || existing.state === 'created' || existing.state === 'expired') {
+        const sought = reservationSought(existing, valid);
+        await locks.lockReservations(reservationKeys(sought));
+        slugHeldByOtherUser = await intents.isReservedByAnotherUser(valid.userId, sought, now);
+      }
+
+      const plan = planCreateOrUpdate(existing, request, { now, reservationMinutes: deps.reservationMinutes, slugHeldByOtherUser });
+      switch (plan.action) {
+        case 'return_unchanged':
+          return { intent: plan.intent, created: false };
+        case 'create':
+          return { intent: await intents.insert(plan.fields, now), created: true };
+        case 'update':
+          return { intent: await intents.update({ ...plan.intent, ...plan.fields }), created: false };
+      }
+    });
+  };
+}
+
+/** Users see their own intents; an admin sees everyone's, or one user's with `userId`. */
+export function makeListIntents(deps: Pick<CheckoutIntentDeps, 'intents'>): ListIntents {
+  return async (viewer, { userId, limit, offset }) => {
+    if (viewer.isAdmin) return deps.intents.list({ userId, limit, offset });
+    // A user filtering on someone else gets nothing, not an error that confirms the other user exists.
+    if (userId !== undefined && userId !== viewer.userId) return { total: 0, intents: [] };
+    return deps.intents.list({ userId: viewer.userId, limit, offset });
+  };
+}
+
+/** Another user's intent is reported as not found, so uuids cannot be probed. */
+export function makeGetIntent(deps: Pick<CheckoutIntentDeps, 'intents'>): GetIntent {
+  return async (viewer, uuid) => {
+    const intent = await deps.intents.findByUuid(uuid);
+    if (!intent || (!viewer.isAdmin && intent.userId !== viewer.userId)) throw new CheckoutIntentNotFoundError();
+    return intent;
+  };
+}
+
+function reservationKeys(sought: { enterpriseSlug: string | null; enterpriseName: string | null }): string[] {
+  const keys: string[] = [];
+  if (sought.enterpriseSlug !== null) keys.push(`slug:${sought.enterpriseSlug}`);
+  if (sought.enterpriseName !== null) keys.push(`name:${sought.enterpriseName}`);
+  return keys;
+}

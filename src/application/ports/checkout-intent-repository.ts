@@ -1,0 +1,51 @@
+import type { CheckoutIntent, NewCheckoutIntent } from '../../domain/checkout-intent.ts';
+
+export interface CurrentIntentQuery {
+  readonly userId: string;
+  /** Only intents for this enterprise slug; undefined = any. */
+  readonly enterpriseSlug?: string | undefined;
+  /** '' = Teams only; undefined = any product. */
+  readonly stripeProductId?: string | undefined;
+  /** Created intents whose `expiresAt <= now` are not current. */
+  readonly now: Date;
+}
+
+export interface IntentListQuery {
+  /** Only this user's intents; undefined = everyone's (admins). */
+  readonly userId?: string | undefined;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export interface IntentPage {
+  readonly total: number;
+  readonly intents: CheckoutIntent[];
+}
+
+/**
+ * Reads and writes checkout intents. Writes that would break a §5 uniqueness rule throw
+ * ActiveIntentConflictError (the database refuses them, whatever the caller checked).
+ */
+export interface CheckoutIntentRepository {
+  /** §5 `for_user`: newest (created, then id) created-or-paid intent matching the filters. */
+  current(query: CurrentIntentQuery): Promise<CheckoutIntent | null>;
+  /** The user's newest intent for this product in any state: the one create-or-update works on. */
+  latestForProduct(userId: string, stripeProductId: string): Promise<CheckoutIntent | null>;
+  /** Null for an unknown uuid or a string that is not a UUID. `forUpdate` row-locks it until the unit of work ends. */
+  findByUuid(uuid: string, options?: { readonly forUpdate?: boolean }): Promise<CheckoutIntent | null>;
+  /** Newest first. */
+  list(query: IntentListQuery): Promise<IntentPage>;
+  /** Another user's intent that is neither expired nor created-past-expiry holds this slug or name. */
+  isReservedByAnotherUser(
+    userId: string,
+    reservation: { readonly enterpriseSlug: string | null; readonly enterpriseName: string | null },
+    now: Date,
+  ): Promise<boolean>;
+  insert(fields: NewCheckoutIntent, now: Date): Promise<CheckoutIntent>;
+  /** Writes every mutable field of `intent` (by id) and returns the stored row. */
+  update(intent: CheckoutIntent): Promise<CheckoutIntent>;
+  /** created → expired for intents with `expiresAt <= now` (only this user's when given); returns the count. */
+  expireCreated(now: Date, userId?: string): Promise<number>;
+  /** paid → errored_fulfillment_stalled for intents not modified since `modifiedBefore`; returns the count. */
+  markStalledPaid(modifiedBefore: Date, message: string, now: Date): Promise<number>;
+}

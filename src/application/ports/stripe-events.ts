@@ -1,0 +1,33 @@
+import { DomainError } from '../../domain/errors.ts';
+
+/** A verified Stripe event, reduced to what this service acts on (no SDK types past the adapter). */
+export type StripeWebhookEvent =
+  | {
+      readonly kind: 'checkout_completed';
+      readonly id: string;
+      readonly type: string;
+      /** The session's client_reference_id: the intent uuid the front end passed to Checkout. */
+      readonly intentUuid: string | null;
+      readonly sessionId: string;
+      readonly customerId: string | null;
+    }
+  | { readonly kind: 'catalogue_changed' | 'other'; readonly id: string; readonly type: string };
+
+/** Verifies a webhook's signature over the raw body and parses the event, or throws WebhookSignatureError. */
+export interface StripeEventVerifier {
+  verify(payload: Uint8Array, signatureHeader: string | undefined): StripeWebhookEvent;
+}
+
+/** Missing, malformed, stale or wrong signature: the event is not from Stripe (or not for us). */
+export class WebhookSignatureError extends DomainError {
+  constructor() {
+    super('stripe_webhook.invalid_signature', 'The Stripe-Signature header does not verify this payload.');
+  }
+}
+
+/** STRIPE_WEBHOOK_SECRET is not configured, so no event can be verified. */
+export class WebhookNotConfiguredError extends DomainError {
+  constructor() {
+    super('stripe_webhook.not_configured', 'Stripe webhooks are not configured.');
+  }
+}

@@ -1,0 +1,77 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../src/adapters/postgres/database.ts';
+import { postgresCheckoutIntentRepository } from '../../src/adapters/postgres/checkout-intent-repository.ts';
+import { postgresUnitOfWork } from '../../src/adapters/postgres/unit-of-work.ts';
+import type { CheckoutIntentRow, NewCheckoutIntentRow } from '../../src/adapters/postgres/tables/checkout-intents.ts';
+import { makeCreateOrUpdateIntent, makeCurrentIntent, makeGetIntent, makeListIntents } from '../../src/application/checkout-intents.ts';
+import { makeExpireIntents, makeMarkStalledIntents, makeTransitionIntent } from '../../src/application/checkout-intent-lifecycle.ts';
+import type { Clock } from '../../src/application/ports/clock.ts';
+
+/** A clock the test moves by hand. */
+export interface ManualClock extends Clock {
+  set(at: Date | string): void;
+  advanceMinutes(minutes: number): void;
+}
+
+export function manualClock(start: Date | string = '2025-03-01T12:00:00.000Z'): ManualClock {
+  let current = new Date(start);
+  return {
+    now: () => new Date(current),
+    set(at) {
+      current = new Date(at);
+    },
+    advanceMinutes(minutes) {
+      current = new Date(current.getTime() + minutes * 60_000);
+    },
+  };
+}
+
+export const RESERVATION_MINUTES = 1440;
+export const STALLED_SECONDS = 180;
+
+/** Every checkout-intent use case over the real PostgreSQL adapters, as the composition root wires them. */
+export function intentUseCases(db: Kysely<Database>, clock: Clock) {
+  const deps = {
+    intents: postgresCheckoutIntentRepository(db),
+    unitOfWork: postgresUnitOfWork(db),
+    clock,
+    reservationMinutes: RESERVATION_MINUTES,
+  };
+  return {
+    ...deps,
+    currentIntent: makeCurrentIntent(deps),
+    createOrUpdateIntent: makeCreateOrUpdateIntent(deps),
+    listIntents: makeListIntents(deps),
+    getIntent: makeGetIntent(deps),
+    transitionIntent: makeTransitionIntent(deps),
+    expireIntents: makeExpireIntents(deps),
+    markStalledIntents: makeMarkStalledIntents({ ...deps, stalledFulfillmentSeconds: STALLED_SECONDS }),
+  };
+}
+
+/**
+ * Inserts one intent row with raw Kysely (bypassing repository and use cases), so tests can
+ * prove what the database itself accepts or refuses. Defaults: a created academy intent of user `u1`.
+ */
+export async function insertIntent(db: Kysely<Database>, overrides: Partial<NewCheckoutIntentRow> = {}): Promise<CheckoutIntentRow> {
+  return db
+    .insertInto('checkout_intents')
+    .values({
+      user_id: 'u1',
+      stripe_product_id: 'prod_academy',
+      state: 'created',
+      quantity: 1,
+      expires_at: new Date(Date.now() + 86_400_000),
+      enterprise_name: null,
+      enterprise_slug: null,
+      enterprise_uuid: null,
+      stripe_customer_id: null,
+      stripe_checkout_session_id: null,
+      country: null,
+      last_checkout_error: null,
+      last_provisioning_error: null,
+      ...overrides,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
