@@ -2,8 +2,6 @@ import t from 'tap';
 import { makeGetAcademyProduct } from '../../src/application/get-academy-product.ts';
 import { makeListAcademyProducts } from '../../src/application/list-academy-products.ts';
 import { silentLogger } from '../../src/application/ports/logger.ts';
-import { seedAcademiesIfEmpty } from '../../src/application/seed-example-catalogue.ts';
-import { ACADEMY_FIELD_DEFAULTS } from '../../src/domain/academy.ts';
 import { NotFoundError } from '../../src/domain/errors.ts';
 import { fakePriceSource, usdPrice } from '../helpers/fake-price-source.ts';
 import { inMemoryAcademyRepository } from '../helpers/in-memory-academy-repository.ts';
@@ -53,14 +51,4 @@ t.test('get finds by identifier and throws academy.not_found without asking for 
   await t.rejects(get('missing'), { code: 'academy.not_found' });
   await t.rejects(get('missing'), NotFoundError);
   t.equal(prices.requests.length, 0);
-});
-
-t.test('examples are seeded only into an empty catalogue', async (t) => {
-  const empty = inMemoryAcademyRepository();
-  const examples = [{ ...ACADEMY_FIELD_DEFAULTS, name: 'One' }, { ...ACADEMY_FIELD_DEFAULTS, name: 'Two' }];
-  t.equal(await seedAcademiesIfEmpty(empty, async () => examples), 2);
-  t.equal(empty.rows.length, 2);
-  let loaded = false;
-  t.equal(await seedAcademiesIfEmpty(empty, async () => ((loaded = true), examples)), 0, 'a non-empty catalogue is left alone');
-  t.notOk(loaded, 'the examples are not even read');
 });

@@ -1,0 +1,44 @@
+import { Type } from '@sinclair/typebox';
+
+/** `POST /api/v1/admin/academy-sync` body; an absent body means a real (not dry) run. */
+export const AcademySyncBodySchema = Type.Object(
+  { dry_run: Type.Optional(Type.Boolean({ description: 'compute the report without writing (default false)' })) },
+  { $id: 'AcademySyncRequest', additionalProperties: false },
+);
+
+/** The sync report of spec §4, as the CLI prints it too. */
+export const SyncReportSchema = Type.Object(
+  {
+    dry_run: Type.Boolean(),
+    fetched: Type.Integer({ minimum: 0, description: 'items received from enterprise-catalog, all pages' }),
+    filtered_out: Type.Integer({ minimum: 0, description: 'items left out by the allowlists' }),
+    invalid: Type.Array(
+      Type.Object({
+        item: Type.String({ description: 'position in the upstream list, uuid and name when known' }),
+        reason: Type.String(),
+      }),
+      { description: 'items skipped: not normalizable, or colliding with another academy' },
+    ),
+    warnings: Type.Array(Type.String(), { description: 'ignored values, each prefixed with its item' }),
+    created: Type.Integer({ minimum: 0 }),
+    updated: Type.Integer({ minimum: 0 }),
+    unchanged: Type.Integer({ minimum: 0 }),
+    deactivated: Type.Integer({ minimum: 0 }),
+  },
+  {
+    $id: 'AcademySyncReport',
+    examples: [
+      {
+        dry_run: false,
+        fetched: 6,
+        filtered_out: 0,
+        invalid: [],
+        warnings: [],
+        created: 6,
+        updated: 0,
+        unchanged: 0,
+        deactivated: 0,
+      },
+    ],
+  },
+);
