@@ -319,6 +319,879 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/academy-sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sync academies from enterprise-catalog (administrators only) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description compute the report without writing (default false) */
+                        dry_run?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "dry_run": false,
+                         *       "fetched": 6,
+                         *       "filtered_out": 0,
+                         *       "invalid": [],
+                         *       "warnings": [],
+                         *       "created": 6,
+                         *       "updated": 0,
+                         *       "unchanged": 0,
+                         *       "deactivated": 0
+                         *     }
+                         */
+                        "application/json": {
+                            dry_run: boolean;
+                            /** @description items received from enterprise-catalog, all pages */
+                            fetched: number;
+                            /** @description items left out by the allowlists */
+                            filtered_out: number;
+                            /** @description items skipped: not normalizable, or colliding with another academy */
+                            invalid: {
+                                /** @description position in the upstream list, uuid and name when known */
+                                item: string;
+                                reason: string;
+                            }[];
+                            /** @description ignored values, each prefixed with its item */
+                            warnings: string[];
+                            created: number;
+                            updated: number;
+                            unchanged: number;
+                            deactivated: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/checkout-intents/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's intents, newest first (admins: everyone's, or one user's with user_id) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description admins only: that user’s intents */
+                    user_id?: string;
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                            next: string | null;
+                            previous: string | null;
+                            results: components["schemas"]["CheckoutIntent"][];
+                        };
+                    };
+                };
+                /** @description A field is invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+                /** @description Missing, expired or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The database (or something else) failed; retry later */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Authentication is not configured or its keys are unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create the caller's intent for a product, or update the open one */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        quantity: number;
+                        enterprise_slug?: string | null;
+                        enterprise_name?: string | null;
+                        /** @description ISO 3166-1 alpha-2 */
+                        country?: string | null;
+                        terms_metadata?: {
+                            [key: string]: unknown;
+                        } | null;
+                        /** @description '' (default) = Teams trial */
+                        stripe_product_id?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The existing intent, updated (or unchanged when paid or fulfilled) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** Format: uuid */
+                            uuid: string;
+                            user_id: string;
+                            /** @description '' for a Teams trial */
+                            stripe_product_id: string;
+                            state: "created" | "paid" | "fulfilled" | "errored_backoffice" | "errored_fulfillment_stalled" | "errored_provisioning" | "expired";
+                            enterprise_name: string | null;
+                            enterprise_slug: string | null;
+                            enterprise_uuid: string | null;
+                            stripe_customer_id: string | null;
+                            stripe_checkout_session_id: string | null;
+                            quantity: number;
+                            /** @description ISO 3166-1 alpha-2 */
+                            country: string | null;
+                            /** Format: date-time */
+                            expires_at: string;
+                            last_checkout_error: string | null;
+                            last_provisioning_error: string | null;
+                            terms_metadata: {
+                                [key: string]: unknown;
+                            };
+                            /** Format: date-time */
+                            created: string;
+                            /** Format: date-time */
+                            modified: string;
+                        };
+                    };
+                };
+                /** @description A new intent */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** Format: uuid */
+                            uuid: string;
+                            user_id: string;
+                            /** @description '' for a Teams trial */
+                            stripe_product_id: string;
+                            state: "created" | "paid" | "fulfilled" | "errored_backoffice" | "errored_fulfillment_stalled" | "errored_provisioning" | "expired";
+                            enterprise_name: string | null;
+                            enterprise_slug: string | null;
+                            enterprise_uuid: string | null;
+                            stripe_customer_id: string | null;
+                            stripe_checkout_session_id: string | null;
+                            quantity: number;
+                            /** @description ISO 3166-1 alpha-2 */
+                            country: string | null;
+                            /** Format: date-time */
+                            expires_at: string;
+                            last_checkout_error: string | null;
+                            last_provisioning_error: string | null;
+                            terms_metadata: {
+                                [key: string]: unknown;
+                            };
+                            /** Format: date-time */
+                            created: string;
+                            /** Format: date-time */
+                            modified: string;
+                        };
+                    };
+                };
+                /** @description A field is invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+                /** @description Missing, expired or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description `slug_reservation`, `failed_checkout_intent` or `active_checkout_intent` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The database (or something else) failed; retry later */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Authentication is not configured or its keys are unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/checkout-intents/current/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's current intent: newest created-and-unexpired or paid one */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description only intents for this slug; empty = any */
+                    enterprise_slug?: string;
+                    /** @description '' = Teams only; omitted = any product */
+                    stripe_product_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** Format: uuid */
+                            uuid: string;
+                            user_id: string;
+                            /** @description '' for a Teams trial */
+                            stripe_product_id: string;
+                            state: "created" | "paid" | "fulfilled" | "errored_backoffice" | "errored_fulfillment_stalled" | "errored_provisioning" | "expired";
+                            enterprise_name: string | null;
+                            enterprise_slug: string | null;
+                            enterprise_uuid: string | null;
+                            stripe_customer_id: string | null;
+                            stripe_checkout_session_id: string | null;
+                            quantity: number;
+                            /** @description ISO 3166-1 alpha-2 */
+                            country: string | null;
+                            /** Format: date-time */
+                            expires_at: string;
+                            last_checkout_error: string | null;
+                            last_provisioning_error: string | null;
+                            terms_metadata: {
+                                [key: string]: unknown;
+                            };
+                            /** Format: date-time */
+                            created: string;
+                            /** Format: date-time */
+                            modified: string;
+                        };
+                    };
+                };
+                /** @description A field is invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+                /** @description Missing, expired or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description No current intent */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The database (or something else) failed; retry later */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Authentication is not configured or its keys are unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/checkout-intents/{uuid}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One intent (its owner or an admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the intent uuid */
+                    uuid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** Format: uuid */
+                            uuid: string;
+                            user_id: string;
+                            /** @description '' for a Teams trial */
+                            stripe_product_id: string;
+                            state: "created" | "paid" | "fulfilled" | "errored_backoffice" | "errored_fulfillment_stalled" | "errored_provisioning" | "expired";
+                            enterprise_name: string | null;
+                            enterprise_slug: string | null;
+                            enterprise_uuid: string | null;
+                            stripe_customer_id: string | null;
+                            stripe_checkout_session_id: string | null;
+                            quantity: number;
+                            /** @description ISO 3166-1 alpha-2 */
+                            country: string | null;
+                            /** Format: date-time */
+                            expires_at: string;
+                            last_checkout_error: string | null;
+                            last_provisioning_error: string | null;
+                            terms_metadata: {
+                                [key: string]: unknown;
+                            };
+                            /** Format: date-time */
+                            created: string;
+                            /** Format: date-time */
+                            modified: string;
+                        };
+                    };
+                };
+                /** @description Missing, expired or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description No such intent, or not yours */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The database (or something else) failed; retry later */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Authentication is not configured or its keys are unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/checkout-intents/{uuid}/transitions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move an intent to another state (admin or service tokens) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the intent uuid */
+                    uuid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        state: "created" | "paid" | "fulfilled" | "errored_backoffice" | "errored_fulfillment_stalled" | "errored_provisioning" | "expired";
+                        stripe_checkout_session_id?: string | null;
+                        stripe_customer_id?: string | null;
+                        /** @description recorded by the errored states */
+                        error?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** Format: uuid */
+                            uuid: string;
+                            user_id: string;
+                            /** @description '' for a Teams trial */
+                            stripe_product_id: string;
+                            state: "created" | "paid" | "fulfilled" | "errored_backoffice" | "errored_fulfillment_stalled" | "errored_provisioning" | "expired";
+                            enterprise_name: string | null;
+                            enterprise_slug: string | null;
+                            enterprise_uuid: string | null;
+                            stripe_customer_id: string | null;
+                            stripe_checkout_session_id: string | null;
+                            quantity: number;
+                            /** @description ISO 3166-1 alpha-2 */
+                            country: string | null;
+                            /** Format: date-time */
+                            expires_at: string;
+                            last_checkout_error: string | null;
+                            last_provisioning_error: string | null;
+                            terms_metadata: {
+                                [key: string]: unknown;
+                            };
+                            /** Format: date-time */
+                            created: string;
+                            /** Format: date-time */
+                            modified: string;
+                        };
+                    };
+                };
+                /** @description A field is invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+                /** @description Missing, expired or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The token is not an admin (or service) token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description No such intent, or not yours */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description `paid_intent_mismatch` or `active_checkout_intent` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description `invalid_state_transition`: the table of §5 does not allow it */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The database (or something else) failed; retry later */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Authentication is not configured or its keys are unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stripe/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe webhook: checkout.session.completed marks the intent paid; price.*\/product.* drop the price cache
+         * @description Verified with `Stripe-Signature` and STRIPE_WEBHOOK_SECRET. Every verified event is acknowledged with 200.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Verified and handled (or deliberately ignored) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            received: boolean;
+                        };
+                    };
+                };
+                /** @description `invalid_signature`: missing or bad Stripe-Signature; nothing changed */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The database failed; Stripe will retry */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description `webhook_not_configured`: STRIPE_WEBHOOK_SECRET is not set */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -385,6 +1258,34 @@ export interface components {
                 interval_count: number;
                 usage_type: string;
             } | null;
+        };
+        CheckoutIntent: {
+            id: number;
+            /** Format: uuid */
+            uuid: string;
+            user_id: string;
+            /** @description '' for a Teams trial */
+            stripe_product_id: string;
+            state: "created" | "paid" | "fulfilled" | "errored_backoffice" | "errored_fulfillment_stalled" | "errored_provisioning" | "expired";
+            enterprise_name: string | null;
+            enterprise_slug: string | null;
+            enterprise_uuid: string | null;
+            stripe_customer_id: string | null;
+            stripe_checkout_session_id: string | null;
+            quantity: number;
+            /** @description ISO 3166-1 alpha-2 */
+            country: string | null;
+            /** Format: date-time */
+            expires_at: string;
+            last_checkout_error: string | null;
+            last_provisioning_error: string | null;
+            terms_metadata: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            created: string;
+            /** Format: date-time */
+            modified: string;
         };
     };
     responses: never;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { sql } from 'kysely';
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
 import { cachedPriceSource, type CachedPriceSource } from './application/cached-price-source.ts';
 import { makeGetAcademyProduct } from './application/get-academy-product.ts';
 import { makeListAcademyProducts } from './application/list-academy-products.ts';
@@ -9,31 +9,49 @@ import { systemClock } from './application/ports/clock.ts';
 import type { PriceSource } from './application/ports/price-source.ts';
 import type { TokenVerifier } from './application/ports/token-verifier.ts';
 import { jwtVerifier } from './adapters/auth/jwt-verifier.ts';
-import { seedAcademiesIfEmpty } from './application/seed-example-catalogue.ts';
-import { loadExampleAcademies } from './adapters/files/example-academies.ts';
+import { createRedisClient } from './adapters/redis/redis-client.ts';
+import type { Redis } from 'ioredis';
+import type { CatalogSource } from './application/ports/catalog-source.ts';
+import { makeSyncAcademies, type SyncAcademies, type SyncReport } from './application/sync-academies.ts';
+import { syncIfCatalogueEmpty } from './application/sync-if-catalogue-empty.ts';
+import { enterpriseCatalogSource } from './adapters/catalog/catalog-client.ts';
+import { fileCatalogSource } from './adapters/catalog/file-catalog-source.ts';
+import { postgresAcademySyncStore } from './adapters/postgres/academy-sync-store.ts';
 import { postgresAcademyRepository } from './adapters/postgres/academy-repository.ts';
 import { createDatabase, type DatabaseHandle } from './adapters/postgres/database.ts';
 import { migrateToLatest } from './adapters/postgres/migrate.ts';
 import { createStripeClient } from './adapters/stripe/client.ts';
 import { filePriceSource } from './adapters/stripe/file-price-source.ts';
 import { stripePriceSource } from './adapters/stripe/price-source.ts';
+import { makeCreateOrUpdateIntent, makeCurrentIntent, makeGetIntent, makeListIntents } from './application/checkout-intents.ts';
+import { makeExpireIntents, makeMarkStalledIntents, makeTransitionIntent } from './application/checkout-intent-lifecycle.ts';
+import { makeReceiveStripeWebhook } from './application/stripe-webhook.ts';
+import { postgresCheckoutIntentRepository } from './adapters/postgres/checkout-intent-repository.ts';
+import { postgresUnitOfWork } from './adapters/postgres/unit-of-work.ts';
+import { stripeWebhookVerifier } from './adapters/stripe/webhook-events.ts';
 
-export interface Deps {
+export interface Deps extends CheckoutIntentUseCases {
   readonly database: DatabaseHandle;
   readonly priceCache: CachedPriceSource;
   readonly listAcademyProducts: ReturnType<typeof makeListAcademyProducts>;
   readonly getAcademyProduct: ReturnType<typeof makeGetAcademyProduct>;
   readonly checkReadiness: () => Promise<void>;
+  /** Shared rate-limit counters when REDIS_URL is set. */
+  readonly redis: Redis | undefined;
   /** Null when neither JWT_SECRET_KEY nor JWT_JWKS_URL is set: authenticated routes answer 503. */
   readonly tokenVerifier: TokenVerifier | null;
   readonly migrate: () => Promise<string[]>;
-  /** Embedded default only (no catalog API configured): loads the example catalogue into an empty table. */
-  readonly seedExamplesIfEmpty: () => Promise<number>;
+  /** Spec §4: enterprise-catalog when CATALOG_API_URL is set, else the example catalogue in `examples/catalog/`. */
+  readonly syncAcademies: SyncAcademies;
+  /** Embedded default only (no catalog API configured): syncs the examples into an empty table; null when nothing ran. */
+  readonly syncExamplesIfEmpty: () => Promise<SyncReport | null>;
   readonly close: () => Promise<void>;
 }
 
 /** The one place that picks adapters from the configuration and wires the use cases. */
 export async function buildDeps(config: Config, logger: PinoLogger): Promise<Deps> {
+  // First, so a missing catalog setting stops start-up before any database is opened.
+  const catalogSource = pickCatalogSource(config, logger);
   const database = await createDatabase({
     databaseUrl: config.database.url,
     pgliteDir: config.database.pgliteDir,
@@ -46,7 +64,21 @@ export async function buildDeps(config: Config, logger: PinoLogger): Promise<Dep
     clock: systemClock,
     logger: logger.child({ component: 'price-cache' }),
   });
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, logger.child({ component: 'redis' })) : undefined;
   const catalogue = { academies, prices: priceCache, thumbnailBaseUrl: config.academies.thumbnailBaseUrl, logger };
+  const syncAcademies = makeSyncAcademies({
+    source: catalogSource,
+    store: postgresAcademySyncStore(database.db),
+    settings: {
+      enterpriseCustomerUuid: config.sync.enterpriseCustomerUuid ?? null,
+      allowlist: { uuids: config.sync.uuidAllowlist, names: config.sync.nameAllowlist },
+      catalogQueryIdByAcademyUuid: config.sync.catalogQueryIdByAcademyUuid,
+      catalogQueryIdByName: config.sync.catalogQueryIdByName,
+      fieldOverridesByAcademyUuid: config.sync.fieldOverridesByAcademyUuid,
+      fieldOverridesByName: config.sync.fieldOverridesByName,
+    },
+    logger: logger.child({ component: 'academy-sync' }),
+  });
 
   return {
     database,
@@ -66,11 +98,64 @@ export async function buildDeps(config: Config, logger: PinoLogger): Promise<Dep
       await withTimeout(sql`select 1`.execute(database.db), 2_000, 'database readiness check timed out');
     },
     migrate: async () => (await migrateToLatest(database.db)).applied,
-    seedExamplesIfEmpty: async () =>
-      config.catalog.apiUrl === undefined
-        ? seedAcademiesIfEmpty(academies, () => loadExampleAcademies(join(config.examplesDir, 'academies.json')))
-        : 0,
-    close: () => database.close(),
+    syncAcademies,
+    ...checkoutIntentUseCases(config, database, priceCache, logger),
+    syncExamplesIfEmpty: async () => (config.catalog.apiUrl === undefined ? syncIfCatalogueEmpty(academies, syncAcademies) : null),
+    redis,
+    close: async () => {
+      redis?.disconnect();
+      await database.close();
+    },
+  };
+}
+
+/**
+ * enterprise-catalog when CATALOG_API_URL is set (its credentials and the customer are
+ * then required: without a customer the catalog answers no academies), else the
+ * bundled example catalogue in enterprise-catalog's own format.
+ */
+function pickCatalogSource(config: Config, logger: PinoLogger): CatalogSource {
+  const { apiUrl, tokenUrl, clientId, clientSecret, timeoutMs, retries } = config.catalog;
+  if (apiUrl === undefined) return fileCatalogSource(join(config.examplesDir, 'catalog'));
+  const required = {
+    CATALOG_OAUTH_TOKEN_URL: tokenUrl,
+    CATALOG_CLIENT_ID: clientId,
+    CATALOG_CLIENT_SECRET: clientSecret,
+    ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID: config.sync.enterpriseCustomerUuid,
+  };
+  const missing = Object.entries(required).filter(([, value]) => value === undefined);
+  if (tokenUrl === undefined || clientId === undefined || clientSecret === undefined || missing.length > 0) {
+    throw new ConfigError(missing.map(([name]) => `${name}: required when CATALOG_API_URL is set`));
+  }
+  return enterpriseCatalogSource({ apiUrl, tokenUrl, clientId, clientSecret, timeoutMs, retries, logger: logger.child({ component: 'catalog' }) });
+}
+
+export type CheckoutIntentUseCases = ReturnType<typeof checkoutIntentUseCases>;
+
+/** Spec §5: intents over PostgreSQL, the Stripe webhook (verified offline with the SDK helper), the two jobs. */
+function checkoutIntentUseCases(config: Config, database: DatabaseHandle, priceCache: CachedPriceSource, logger: PinoLogger) {
+  const intentDeps = {
+    intents: postgresCheckoutIntentRepository(database.db),
+    unitOfWork: postgresUnitOfWork(database.db),
+    clock: systemClock,
+    reservationMinutes: config.intents.reservationMinutes,
+  };
+  const { webhookSecret } = config.stripe;
+  return {
+    currentIntent: makeCurrentIntent(intentDeps),
+    createOrUpdateIntent: makeCreateOrUpdateIntent(intentDeps),
+    listIntents: makeListIntents(intentDeps),
+    getIntent: makeGetIntent(intentDeps),
+    transitionIntent: makeTransitionIntent(intentDeps),
+    expireIntents: makeExpireIntents(intentDeps),
+    markStalledIntents: makeMarkStalledIntents({ ...intentDeps, stalledFulfillmentSeconds: config.intents.stalledFulfillmentSeconds }),
+    receiveStripeWebhook: makeReceiveStripeWebhook({
+      verifier: webhookSecret ? stripeWebhookVerifier(webhookSecret) : null,
+      unitOfWork: intentDeps.unitOfWork,
+      priceCache,
+      clock: systemClock,
+      logger: logger.child({ component: 'stripe-webhook' }),
+    }),
   };
 }
 

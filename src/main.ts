@@ -4,14 +4,17 @@ import { buildApp } from './adapters/http/app.ts';
 import { createLogger } from './adapters/logging/pino-logger.ts';
 import { buildDeps } from './composition-root.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { AcademySyncConflict } from './application/ports/academy-sync-store.ts';
+import { CatalogSourceUnavailable } from './application/ports/catalog-source.ts';
 
 /** `academy-billing serve`: migrate, seed the embedded default, listen, drain on SIGTERM. */
 async function serve(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
   const deps = await buildDeps(config, logger);
   const migrations = await deps.migrate();
-  const seeded = await deps.seedExamplesIfEmpty();
-  logger.info({ migrations, seeded, database: deps.database.kind }, 'database ready');
+  // Embedded default: an empty catalogue is filled by the regular sync from examples/catalog/, before listening.
+  const exampleSync = await deps.syncExamplesIfEmpty();
+  logger.info({ migrations, synced: exampleSync?.created ?? 0, database: deps.database.kind }, 'database ready');
 
   let draining = false;
   const app = await buildApp(
@@ -20,7 +23,7 @@ async function serve(config: Config): Promise<void> {
       // Readiness fails at once on SIGTERM so the load balancer stops routing here while we drain.
       checkReadiness: () => (draining ? Promise.reject(new Error('shutting down')) : deps.checkReadiness()),
     },
-    { logger, trustProxy: config.server.trustProxy, rateLimit: config.academies.rateLimit },
+    { logger, trustProxy: config.server.trustProxy, rateLimit: { ...config.academies.rateLimit, redis: deps.redis } },
   );
   closeWithGrace({ delay: config.server.shutdownGraceMs, logger }, async ({ signal, err }) => {
     draining = true;
@@ -43,7 +46,57 @@ async function migrate(config: Config): Promise<void> {
   }
 }
 
-const COMMANDS: Record<string, (config: Config) => Promise<void>> = { serve, migrate };
+/**
+ * `academy-billing sync [--dry-run]`: one sync. stdout gets exactly one JSON object, the
+ * report with `"ok": true`, or `{"ok": false, "error_code", "error"}` and exit code 1;
+ * logs go to stderr.
+ */
+async function sync(config: Config, args: readonly string[]): Promise<void> {
+  const unknownArgs = args.filter((arg) => arg !== '--dry-run');
+  if (unknownArgs.length > 0) {
+    process.stderr.write(`usage: academy-billing sync [--dry-run] (unknown: ${unknownArgs.join(' ')})\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const deps = await buildDeps(config, createLogger(config.logLevel, process.stderr));
+  try {
+    const report = await deps.syncAcademies({ dryRun: args.includes('--dry-run') });
+    process.stdout.write(`${JSON.stringify({ ok: true, ...report })}\n`);
+  } catch (error) {
+    process.stdout.write(`${JSON.stringify(syncFailure(error))}\n`);
+    process.exitCode = 1;
+  } finally {
+    await deps.close();
+  }
+}
+
+/** The failure as the CLI prints it: error messages of the catalog and the database carry no credentials. */
+function syncFailure(error: unknown): { ok: false; error_code: string; error: string } {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof CatalogSourceUnavailable) return { ok: false, error_code: 'catalog_unavailable', error: message };
+  if (error instanceof AcademySyncConflict) return { ok: false, error_code: 'academy_sync_conflict', error: message };
+  return { ok: false, error_code: 'sync_failed', error: message };
+}
+
+/** `academy-billing expire-intents` and `mark-stalled-intents` (spec §5 jobs): the count as one JSON line on stdout. */
+function intentJob(name: 'expired' | 'stalled', run: (deps: Awaited<ReturnType<typeof buildDeps>>) => Promise<number>) {
+  return async (config: Config): Promise<void> => {
+    const deps = await buildDeps(config, createLogger(config.logLevel, process.stderr));
+    try {
+      process.stdout.write(`${JSON.stringify({ [name]: await run(deps) })}\n`);
+    } finally {
+      await deps.close();
+    }
+  };
+}
+
+const COMMANDS: Record<string, (config: Config, args: readonly string[]) => Promise<void>> = {
+  serve,
+  migrate,
+  sync,
+  'expire-intents': intentJob('expired', (deps) => deps.expireIntents()),
+  'mark-stalled-intents': intentJob('stalled', (deps) => deps.markStalledIntents()),
+};
 
 async function main(argv: readonly string[]): Promise<void> {
   const command = COMMANDS[argv[0] ?? ''];
@@ -61,7 +114,14 @@ async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = 78; // EX_CONFIG
     return;
   }
-  await command(config);
+  try {
+    await command(config, argv.slice(1));
+  } catch (error) {
+    // Settings that depend on each other (e.g. CATALOG_API_URL needs its credentials) are checked while wiring.
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 78;
+  }
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -1,20 +1,29 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/adapters/http/app.ts';
+import type { Redis } from 'ioredis';
+import { buildApp, type AppOptions } from '../../src/adapters/http/app.ts';
 import { makeGetAcademyProduct } from '../../src/application/get-academy-product.ts';
 import { makeListAcademyProducts } from '../../src/application/list-academy-products.ts';
 import type { AcademyRepository } from '../../src/application/ports/academy-repository.ts';
 import { silentLogger } from '../../src/application/ports/logger.ts';
 import type { PriceSource } from '../../src/application/ports/price-source.ts';
 import type { TokenVerifier } from '../../src/application/ports/token-verifier.ts';
+import type { SyncAcademies } from '../../src/application/sync-academies.ts';
+import type { CheckoutIntentsRouteDeps } from '../../src/adapters/http/routes/checkout-intents.route.ts';
+import type { StripeWebhookRouteDeps } from '../../src/adapters/http/routes/stripe-webhook.route.ts';
 
 export interface TestAppOptions {
   readonly academies: AcademyRepository;
   readonly prices: PriceSource;
   readonly thumbnailBaseUrl?: string;
-  readonly rateLimit?: { max: number; windowMs: number };
+  readonly rateLimit?: { max: number; windowMs: number; redis?: Redis };
+  /** A pino logger (or `false`) for tests that read the logs. */
+  readonly logger?: AppOptions['logger'];
   readonly trustProxy?: number;
   readonly checkReadiness?: () => Promise<void>;
   readonly tokenVerifier?: TokenVerifier | null;
+  readonly syncAcademies?: SyncAcademies;
+  /** Checkout-intent use cases and the Stripe webhook; each one left out rejects when called. */
+  readonly checkoutIntents?: Partial<Omit<CheckoutIntentsRouteDeps, 'tokenVerifier'> & StripeWebhookRouteDeps>;
 }
 
 /** buildApp wired to the given ports (fakes or real adapters), as the composition root would. */
@@ -31,7 +40,20 @@ export async function buildTestApp(options: TestAppOptions): Promise<FastifyInst
       getAcademyProduct: makeGetAcademyProduct(catalogue),
       checkReadiness: options.checkReadiness ?? (async () => {}),
       tokenVerifier: options.tokenVerifier ?? null,
+      syncAcademies: options.syncAcademies ?? (() => Promise.reject(new Error('syncAcademies is not wired in this test'))),
+      ...unwiredCheckoutIntents,
+      ...options.checkoutIntents,
     },
-    { logger: false, trustProxy: options.trustProxy ?? 0, rateLimit: options.rateLimit ?? { max: 10_000, windowMs: 3_600_000 } },
+    { logger: options.logger ?? false, trustProxy: options.trustProxy ?? 0, rateLimit: options.rateLimit ?? { max: 10_000, windowMs: 3_600_000 } },
   );
 }
+
+const unwired = (name: string) => () => Promise.reject(new Error(`${name} is not wired in this test`));
+const unwiredCheckoutIntents: Omit<CheckoutIntentsRouteDeps, 'tokenVerifier'> & StripeWebhookRouteDeps = {
+  currentIntent: unwired('currentIntent'),
+  createOrUpdateIntent: unwired('createOrUpdateIntent'),
+  listIntents: unwired('listIntents'),
+  getIntent: unwired('getIntent'),
+  transitionIntent: unwired('transitionIntent'),
+  receiveStripeWebhook: unwired('receiveStripeWebhook'),
+};

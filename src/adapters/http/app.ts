@@ -1,13 +1,21 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { TokenVerifier } from '../../application/ports/token-verifier.ts';
 import { academyProductsRoutes, type AcademyProductsRouteDeps } from './routes/academy-products.route.ts';
+import { academySyncRoutes, type AcademySyncRouteDeps } from './routes/academy-sync.route.ts';
+import { checkoutIntentsRoutes, type CheckoutIntentsRouteDeps } from './routes/checkout-intents.route.ts';
+import { stripeWebhookRoutes, type StripeWebhookRouteDeps } from './routes/stripe-webhook.route.ts';
 import { probeRoutes, type ProbeRouteDeps } from './routes/probes.route.ts';
 import { registerErrorHandlers } from './error-handler.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { rateLimitPlugin, type RateLimitOptions } from './plugins/rate-limit.ts';
 
 export type AppDeps = AcademyProductsRouteDeps &
+  AcademySyncRouteDeps &
+  CheckoutIntentsRouteDeps &
+  StripeWebhookRouteDeps &
   ProbeRouteDeps & {
     /** Verifies JWTs for authenticated routes; null when authentication is not configured. */
     readonly tokenVerifier: TokenVerifier | null;
@@ -35,14 +43,23 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
     // Trust exactly `trustProxy` hops of X-Forwarded-For (what Fastify does for a number); 0 trusts none.
     trustProxy: options.trustProxy > 0 ? (_address: string, hop: number) => hop < options.trustProxy : false,
     routerOptions: { ignoreTrailingSlash: true },
+    // An incoming x-request-id is kept so one id follows a request across services.
     requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandlers(app);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  await app.register(helmet);
   await app.register(openApiPlugin);
   await app.register(rateLimitPlugin, options.rateLimit);
   await app.register(probeRoutes, deps);
   await app.register(academyProductsRoutes, deps);
+  await app.register(academySyncRoutes, deps);
+  await app.register(checkoutIntentsRoutes, deps);
+  await app.register(stripeWebhookRoutes, deps);
   return app;
 }

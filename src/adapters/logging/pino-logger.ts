@@ -1,23 +1,50 @@
 import { pino, type Logger as PinoLogger } from 'pino';
 
-/** Everything that could let a reader of the logs act as someone else. */
+/** Header paths pino's fast redaction handles on every request line. */
 const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["stripe-signature"]',
   'res.headers["set-cookie"]',
-  '*.authorization',
-  '*.token',
-  '*.access_token',
-  '*.secretKey',
-  '*.clientSecret',
-  '*.password',
 ];
+const CENSOR = '[redacted]';
+/** Any key that names a credential, at any depth of a logged object. */
+const SECRET_KEY = /authorization|cookie|password|passwd|secret|token|api[-_]?key|signature|credential/i;
+/** Stripe keys pasted into messages. */
+const STRIPE_KEY = /\b(sk|rk|whsec)_[A-Za-z0-9_]{6,}/g;
+const MAX_DEPTH = 6;
+
+/**
+ * Deep-copies a log object with credential-named keys censored and Stripe keys masked in strings,
+ * so a careless `logger.info({ config })` cannot leak a secret.
+ */
+export function redactSecrets(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.replace(STRIPE_KEY, `$1_${CENSOR}`);
+  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((entry) => redactSecrets(entry, depth + 1));
+  const copy: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(value)) {
+    copy[key] = SECRET_KEY.test(key) && entry !== undefined && entry !== null ? CENSOR : redactSecrets(entry, depth + 1);
+  }
+  return copy;
+}
 
 /** JSON lines on stdout (spec §7), secrets redacted. */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): PinoLogger {
   return pino(
-    { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'academy-billing' } },
+    {
+      level,
+      redact: { paths: REDACTED_PATHS, censor: CENSOR },
+      base: { service: 'academy-billing' },
+      formatters: { log: (object) => redactSecrets(object) as Record<string, unknown> },
+      hooks: {
+        // Messages are strings outside the log object: mask Stripe keys there too.
+        logMethod(args, method) {
+          const masked = args.map((arg) => (typeof arg === 'string' ? arg.replace(STRIPE_KEY, `$1_${CENSOR}`) : arg));
+          method.apply(this, masked as Parameters<typeof method>);
+        },
+      },
+    },
     destination ?? process.stdout,
   );
 }

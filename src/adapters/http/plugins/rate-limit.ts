@@ -1,10 +1,13 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import fp from 'fastify-plugin';
 
 export interface RateLimitOptions {
   readonly max: number;
   readonly windowMs: number;
+  /** Shared counters across replicas (REDIS_URL); in-process memory when absent. */
+  readonly redis?: Redis | undefined;
 }
 
 /** The throttled reply of the original API: DRF's wording, with `Retry-After` in whole seconds. */
@@ -29,6 +32,10 @@ export const rateLimitPlugin = fp(
       timeWindow: options.windowMs,
       keyGenerator: (request: FastifyRequest) => `academy_unauthenticated:${request.ip}`,
       errorResponseBuilder: (_request, context) => throttledError(context.ttl),
+      // Redis down: serve the request rather than fail it (the client logs the outage).
+      skipOnError: true,
+      nameSpace: 'academy-billing:rate-limit:',
+      ...(options.redis ? { redis: options.redis } : {}),
     });
   },
   { name: 'academy-rate-limit', fastify: '5.x' },
