@@ -1,0 +1,467 @@
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, normalize } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { EnvSchema } from '../../src/config/env-schema.ts';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+import { buildTestApp } from '../helpers/build-test-app.ts';
+import { fakePriceSource } from '../helpers/fake-price-source.ts';
+import { inMemoryAcademyRepository } from '../helpers/in-memory-academy-repository.ts';
+
+// The Dockerfile and deploy/k8s/ checked against the code: nothing here can drift silently.
+const ROOT = new URL('../..', import.meta.url).pathname;
+const K8S = join(ROOT, 'deploy/k8s');
+/** Belong in the Secret, never the ConfigMap: credentials, or URLs that may embed one. */
+const SENSITIVE = ['DATABASE_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'CATALOG_CLIENT_SECRET', 'JWT_SECRET_KEY', 'REDIS_URL'];
+const SCHEDULED_COMMANDS = ['sync', 'expire-intents', 'mark-stalled-intents'];
+
+type Labels = Record<string, string>;
+interface KeyRef { name: string; key: string; optional?: boolean }
+interface Probe { httpGet?: { path?: string; port?: string | number } }
+interface SecurityContext {
+  runAsNonRoot?: boolean;
+  runAsUser?: number;
+  readOnlyRootFilesystem?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  capabilities?: { drop?: string[] };
+  seccompProfile?: { type?: string };
+}
+interface Container {
+  name: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  ports?: Array<{ name?: string; containerPort: number }>;
+  env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: KeyRef; configMapKeyRef?: KeyRef } }>;
+  envFrom?: Array<{ configMapRef?: { name: string }; secretRef?: { name: string } }>;
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  startupProbe?: Probe;
+  securityContext?: SecurityContext;
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  lifecycle?: { preStop?: { exec?: { command?: string[] }; sleep?: { seconds?: number } } };
+  volumeMounts?: Array<{ name: string; mountPath: string }>;
+}
+interface PodTemplate {
+  metadata?: { labels?: Labels };
+  spec: {
+    containers: Container[];
+    initContainers?: Container[];
+    securityContext?: SecurityContext;
+    restartPolicy?: string;
+    automountServiceAccountToken?: boolean;
+    terminationGracePeriodSeconds?: number;
+    volumes?: Array<{ name: string; emptyDir?: object }>;
+  };
+}
+interface JobSpec { backoffLimit?: number; activeDeadlineSeconds?: number; template: PodTemplate }
+interface Manifest<S = Record<string, unknown>> {
+  file: string;
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+  spec: S;
+}
+interface DeploymentSpec {
+  replicas?: number;
+  selector: { matchLabels: Labels };
+  strategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } };
+  template: PodTemplate;
+}
+interface Workload { file: string; kind: string; name: string; pod: PodTemplate; job?: JobSpec; concurrencyPolicy?: string }
+
+async function loadManifests(): Promise<Manifest[]> {
+  const files = (await readdir(K8S)).filter((file) => /\.ya?ml$/.test(file)).sort();
+  const manifests: Manifest[] = [];
+  for (const file of files) {
+    for (const doc of parseAllDocuments(await readFile(join(K8S, file), 'utf8'))) {
+      if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors.map((e) => e.message).join('; ')}`);
+      if (doc.contents !== null) manifests.push({ ...(doc.toJS() as Omit<Manifest, 'file'>), file });
+    }
+  }
+  return manifests;
+}
+
+function workloadsOf(manifests: readonly Manifest[]): Workload[] {
+  return manifests.flatMap((m): Workload[] => {
+    const base = { file: m.file, kind: m.kind, name: m.metadata.name };
+    if (m.kind === 'Deployment') return [{ ...base, pod: (m.spec as unknown as DeploymentSpec).template }];
+    if (m.kind === 'Job') return [{ ...base, job: m.spec as unknown as JobSpec, pod: (m.spec as unknown as JobSpec).template }];
+    if (m.kind !== 'CronJob') return [];
+    const cron = m.spec as unknown as { concurrencyPolicy?: string; jobTemplate: { spec: JobSpec } };
+    return [{ ...base, job: cron.jobTemplate.spec, pod: cron.jobTemplate.spec.template, concurrencyPolicy: cron.concurrencyPolicy }];
+  });
+}
+
+const containersOf = (w: Workload) => [...(w.pod.spec.initContainers ?? []), ...w.pod.spec.containers];
+
+interface Stage { image: string; name: string | undefined; instructions: Array<{ keyword: string; args: string }> }
+
+/** Enough of the Dockerfile grammar for this file: comments, line continuations, stages. */
+function parseDockerfile(text: string): Stage[] {
+  const stages: Stage[] = [];
+  let pending = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('#')) continue;
+    if (line.endsWith('\\')) {
+      pending += `${line.slice(0, -1)} `;
+      continue;
+    }
+    const full = `${pending}${line}`.trim();
+    pending = '';
+    const [, keyword = '', args = ''] = /^(\S+)\s*(.*)$/.exec(full) ?? [];
+    if (keyword.toUpperCase() === 'FROM') {
+      const [, image = '', name] = /^(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?/i.exec(args) ?? [];
+      stages.push({ image, name, instructions: [] });
+    } else if (keyword) stages.at(-1)?.instructions.push({ keyword: keyword.toUpperCase(), args });
+  }
+  return stages;
+}
+
+const argsOf = (stage: Stage, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
+const execForm = (args: string | undefined): string[] | null => (args?.trim().startsWith('[') ? (JSON.parse(args) as string[]) : null);
+const stripDot = (path: string) => normalize(path).replace(/^\.\/|\/$/g, '');
+
+function parseCopy(args: string): { from: string | undefined; sources: string[]; dest: string } {
+  const flags = /^((?:--\S+\s+)*)(.*)$/.exec(args.trim()) ?? [];
+  const from = /--from=(\S+)/.exec(flags[1] ?? '')?.[1];
+  const words = execForm(flags[2]) ?? (flags[2] ?? '').split(/\s+/);
+  return { from, sources: words.slice(0, -1), dest: words.at(-1) ?? '' };
+}
+
+/** .dockerignore semantics: the last matching pattern wins; a match on a parent directory excludes its files. */
+function excludedFromContext(patterns: readonly string[], path: string): boolean {
+  const prefixes = path.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+  let excluded = false;
+  for (const raw of patterns) {
+    const negated = raw.startsWith('!');
+    const glob = (negated ? raw.slice(1) : raw).replace(/^\/+|\/+$/g, '');
+    const source = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\0').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+    if (prefixes.some((p) => new RegExp(`^${source.replace(/\0/g, '.*')}$`).test(p))) excluded = !negated;
+  }
+  return excluded;
+}
+
+function runNode(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** The subcommands the usage line names: `usage: academy-billing <serve | migrate | sync [--dry-run] | …>`. */
+function subcommandsIn(usage: string): string[] {
+  const alternatives = /usage: academy-billing <([^>]*)>/.exec(usage)?.[1] ?? '';
+  return alternatives.split('|').map((alternative) => alternative.trim().split(/\s+/)[0] ?? '').filter((word) => /^[a-z][a-z0-9-]*$/.test(word));
+}
+
+function bytes(quantity: string | undefined): number {
+  const [, amount = 'NaN', unit = ''] = /^(\d+(?:\.\d+)?)([KMGT]i?)?$/.exec(quantity ?? '') ?? [];
+  const scale: Record<string, number> = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+  return Number(amount) * (scale[unit] ?? Number.NaN);
+}
+
+const isSubset = (labels: Labels, of: Labels | undefined) => Object.entries(labels).every(([key, value]) => of?.[key] === value);
+
+const manifests = await loadManifests();
+const workloads = workloadsOf(manifests);
+const ofKind = (kind: string) => manifests.filter((m) => m.kind === kind);
+const [deployment] = ofKind('Deployment') as unknown as Array<Manifest<DeploymentSpec>>;
+const [configMap] = ofKind('ConfigMap');
+const [secret] = ofKind('Secret');
+if (!deployment || !configMap || !secret) throw new Error('deploy/k8s/ needs a Deployment, a ConfigMap and a Secret');
+const configData = configMap.data ?? {};
+const secretKeys = Object.keys({ ...secret.data, ...secret.stringData });
+const stages = parseDockerfile(await readFile(join(ROOT, 'Dockerfile'), 'utf8'));
+const finalStage = stages.at(-1);
+if (!finalStage) throw new Error('the Dockerfile has no FROM');
+const entrypoint = execForm(argsOf(finalStage, 'ENTRYPOINT').at(-1)) ?? [];
+const defaultArgs = execForm(argsOf(finalStage, 'CMD').at(-1)) ?? [];
+const entryScript = [...entrypoint, ...defaultArgs].find((arg) => arg.endsWith('.js')) ?? '(none)';
+const imageUser = argsOf(finalStage, 'USER').at(-1) ?? 'root';
+const usage = await runNode(['--import', 'tsx', 'src/main.ts']);
+const subcommands = subcommandsIn(usage.stderr);
+const port = Number(configData.PORT ?? EnvSchema.properties.PORT.default);
+const apiContainer = deployment.spec.template.spec.containers[0];
+if (!apiContainer) throw new Error('the Deployment has no container');
+
+/**
+ * What a command reads from the Secret: every command builds the whole dependency graph, whose
+ * catalog client needs its secret whenever CATALOG_API_URL is set; serve uses all of them.
+ */
+function secretsNeededBy(subcommand: string | undefined): string[] {
+  if (subcommand === 'serve') return SENSITIVE;
+  return ['DATABASE_URL', ...(configData.CATALOG_API_URL ? ['CATALOG_CLIENT_SECRET'] : [])];
+}
+
+/** The argv a container runs: `command` replaces the image's ENTRYPOINT, `args` its CMD (dropped when only `command` is set). */
+function subcommandOf(container: Container): string | undefined {
+  const argv = [...(container.command ?? entrypoint), ...(container.args ?? (container.command ? [] : defaultArgs))];
+  return argv.includes(entryScript) ? argv[argv.indexOf(entryScript) + 1] : undefined;
+}
+
+t.test('the CLI usage lists the subcommands the manifests are checked against', async (t) => {
+  t.equal(usage.code, 2, 'the CLI without arguments exits 2');
+  t.ok(subcommands.includes('serve') && subcommands.includes('migrate'), `serve and migrate are among ${subcommands.join(', ')}`);
+});
+
+t.test('every manifest is one namespace-agnostic resource with an apiVersion, a kind and a name', async (t) => {
+  const kinds = new Set(manifests.map((m) => m.kind));
+  for (const kind of ['ConfigMap', 'Secret', 'Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Job', 'CronJob']) {
+    t.ok(kinds.has(kind), `there is a ${kind}`);
+  }
+  for (const m of manifests) {
+    t.ok(m.apiVersion && m.kind && m.metadata.name, `${m.file}: ${m.kind}/${m.metadata.name} has apiVersion, kind and name`);
+    t.equal(m.metadata.namespace, undefined, `${m.file}: no namespace, so it deploys into any`);
+  }
+});
+
+t.test('every container runs a subcommand the CLI knows, through the image entry point', async (t) => {
+  for (const w of workloads) {
+    for (const c of containersOf(w)) {
+      const subcommand = subcommandOf(c);
+      t.ok(subcommand && subcommands.includes(subcommand), `${w.file}: "${subcommand}" is one of ${subcommands.join(', ')}`);
+    }
+  }
+});
+
+t.test('a migration Job runs before rollout and a CronJob runs each scheduled command', async (t) => {
+  const jobs = workloads.filter((w) => w.kind === 'Job').flatMap((w) => w.pod.spec.containers.map(subcommandOf));
+  const cronJobs = workloads.filter((w) => w.kind === 'CronJob').flatMap((w) => w.pod.spec.containers.map(subcommandOf));
+  t.ok(jobs.includes('migrate'), 'a Job runs migrate');
+  for (const command of SCHEDULED_COMMANDS) t.ok(cronJobs.includes(command), `a CronJob runs ${command}`);
+});
+
+t.test('jobs are bounded, retried a few times and never overlap', async (t) => {
+  for (const w of workloads.filter((w) => w.job)) {
+    t.ok((w.job?.backoffLimit ?? -1) >= 0, `${w.file}: backoffLimit is set`);
+    t.ok((w.job?.activeDeadlineSeconds ?? 0) > 0, `${w.file}: activeDeadlineSeconds is set`);
+    t.ok(['Never', 'OnFailure'].includes(w.pod.spec.restartPolicy ?? ''), `${w.file}: restartPolicy is Never or OnFailure`);
+    if (w.kind === 'CronJob') t.equal(w.concurrencyPolicy, 'Forbid', `${w.file}: concurrencyPolicy is Forbid`);
+  }
+});
+
+t.test('the probes use /healthz and /readyz, which answer 200 on the app', async (t) => {
+  t.equal(apiContainer.livenessProbe?.httpGet?.path, '/healthz', 'liveness is /healthz (no I/O)');
+  t.equal(apiContainer.readinessProbe?.httpGet?.path, '/readyz', 'readiness is /readyz (asks the database)');
+  t.ok(apiContainer.startupProbe?.httpGet?.path, 'a startup probe guards the start-up');
+  const app = await buildTestApp({ academies: inMemoryAcademyRepository(), prices: fakePriceSource([]) });
+  t.teardown(() => app.close());
+  for (const probe of [apiContainer.livenessProbe, apiContainer.readinessProbe, apiContainer.startupProbe]) {
+    const url = probe?.httpGet?.path ?? '(none)';
+    t.equal((await app.inject({ url })).statusCode, 200, `GET ${url} answers 200`);
+  }
+});
+
+t.test('the readiness path answers 503 while the database is down', async (t) => {
+  const app = await buildTestApp({
+    academies: inMemoryAcademyRepository(),
+    prices: fakePriceSource([]),
+    checkReadiness: () => Promise.reject(new Error('database down')),
+  });
+  t.teardown(() => app.close());
+  const url = apiContainer.readinessProbe?.httpGet?.path ?? '(none)';
+  t.equal((await app.inject({ url })).statusCode, 503, `GET ${url} answers 503`);
+});
+
+t.test('probes, the Service and the image name the container port the app listens on', async (t) => {
+  const declared = new Map((apiContainer.ports ?? []).map((p) => [p.name, p.containerPort]));
+  for (const [kind, probe] of Object.entries({ liveness: apiContainer.livenessProbe, readiness: apiContainer.readinessProbe, startup: apiContainer.startupProbe })) {
+    const name = probe?.httpGet?.port;
+    t.equal(typeof name === 'string' ? declared.get(name) : undefined, port, `the ${kind} probe port "${name}" is a named container port on PORT ${port}`);
+  }
+  for (const service of ofKind('Service') as unknown as Array<Manifest<{ selector: Labels; ports: Array<{ targetPort: string | number }> }>>) {
+    t.ok(isSubset(service.spec.selector, deployment.spec.template.metadata?.labels), `${service.file}: the selector matches the Deployment's pods`);
+    for (const p of service.spec.ports) t.equal(declared.get(String(p.targetPort)), port, `${service.file}: targetPort "${p.targetPort}" is the named container port`);
+  }
+  t.ok(argsOf(finalStage, 'EXPOSE').join(' ').split(/\s+/).includes(String(port)), `the image exposes ${port}`);
+});
+
+t.test('every variable the manifests set is in the configuration schema', async (t) => {
+  const known = new Set(Object.keys(EnvSchema.properties));
+  const set = [
+    ...Object.keys(configData).map((key) => ['configmap', key]),
+    ...secretKeys.map((key) => ['secret', key]),
+    ...workloads.flatMap((w) => containersOf(w).flatMap((c) => (c.env ?? []).map((e) => [w.file, e.name]))),
+  ];
+  for (const [where, key] of set) t.ok(known.has(key ?? ''), `${where}: ${key} is a key of EnvSchema`);
+});
+
+t.test("the ConfigMap's values pass the service's own start-up validation", async (t) => {
+  const check = () => loadConfig({ ...configData, DATABASE_URL: 'postgres://app@db.example.test/academy_billing' });
+  t.doesNotThrow(check, 'loadConfig accepts the ConfigMap with a database URL');
+});
+
+t.test('the Secret holds exactly the sensitive variables, as placeholders that cannot run', async (t) => {
+  t.same([...secretKeys].sort(), [...SENSITIVE].sort(), 'the Secret has every sensitive variable and nothing else');
+  for (const key of SENSITIVE) t.notOk(key in configData, `${key} is not in the ConfigMap`);
+  for (const [key, value] of Object.entries({ ...secret.stringData, ...secret.data })) {
+    t.match(value, /REPLACE_ME/, `${key} is a REPLACE_ME placeholder`);
+    t.notMatch(value, /(sk|rk)_live_|whsec_\w{8}/, `${key} does not look like a real key`);
+  }
+  let problems: readonly string[] = [];
+  try {
+    loadConfig({ ...configData, ...secret.stringData });
+  } catch (error) {
+    if (error instanceof ConfigError) problems = error.problems;
+  }
+  t.ok(problems.some((p) => p.startsWith('DATABASE_URL')), 'the unedited example stops at start-up, naming DATABASE_URL');
+});
+
+t.test('every workload gets the secrets its command needs, and DATABASE_URL as a required key', async (t) => {
+  const referenced = new Set<string>();
+  for (const w of workloads) {
+    for (const c of containersOf(w)) {
+      const fromEnv = (c.env ?? []).flatMap((e) => (e.valueFrom?.secretKeyRef?.name === secret.metadata.name ? [e.valueFrom.secretKeyRef] : []));
+      const wholeSecret = (c.envFrom ?? []).some((s) => s.secretRef?.name === secret.metadata.name);
+      const available = new Set([...fromEnv.map((ref) => ref.key), ...(wholeSecret ? secretKeys : [])]);
+      available.forEach((key) => referenced.add(key));
+      for (const key of secretsNeededBy(subcommandOf(c))) t.ok(available.has(key), `${w.file}: gets ${key}`);
+      const database = fromEnv.find((ref) => ref.key === 'DATABASE_URL');
+      t.ok(database && database.optional !== true, `${w.file}: DATABASE_URL is a required secretKeyRef, so no pod falls back to PGlite`);
+    }
+  }
+  for (const key of secretKeys) t.ok(referenced.has(key), `the Secret's ${key} is used by some workload`);
+});
+
+t.test('every ConfigMap and Secret a workload refers to exists, with the keys it names', async (t) => {
+  const configMaps = new Map(ofKind('ConfigMap').map((m) => [m.metadata.name, Object.keys(m.data ?? {})]));
+  const secrets = new Map(ofKind('Secret').map((m) => [m.metadata.name, Object.keys({ ...m.data, ...m.stringData })]));
+  for (const w of workloads) {
+    for (const c of containersOf(w)) {
+      t.ok((c.envFrom ?? []).some((s) => s.configMapRef), `${w.file}: reads the ConfigMap`);
+      for (const s of c.envFrom ?? []) {
+        if (s.configMapRef) t.ok(configMaps.has(s.configMapRef.name), `${w.file}: ConfigMap ${s.configMapRef.name} exists`);
+        if (s.secretRef) t.ok(secrets.has(s.secretRef.name), `${w.file}: Secret ${s.secretRef.name} exists`);
+      }
+      for (const e of c.env ?? []) {
+        const [ref, keys] = e.valueFrom?.secretKeyRef
+          ? [e.valueFrom.secretKeyRef, secrets.get(e.valueFrom.secretKeyRef.name)]
+          : [e.valueFrom?.configMapKeyRef, configMaps.get(e.valueFrom?.configMapKeyRef?.name ?? '')];
+        if (ref) t.ok(keys?.includes(ref.key), `${w.file}: ${ref.name} has the key ${ref.key}`);
+      }
+    }
+  }
+});
+
+t.test('every pod runs as the image user, non-root, read-only, without privileges or a token', async (t) => {
+  const uid = Number(imageUser.split(':')[0]);
+  for (const w of workloads) {
+    const pod = w.pod.spec;
+    t.equal(pod.automountServiceAccountToken, false, `${w.file}: no service account token`);
+    const tmpVolumes = new Set((pod.volumes ?? []).filter((v) => v.emptyDir).map((v) => v.name));
+    for (const c of containersOf(w)) {
+      const sc = { ...pod.securityContext, ...c.securityContext };
+      t.equal(sc.runAsNonRoot, true, `${w.file}: runAsNonRoot`);
+      t.equal(sc.runAsUser, uid, `${w.file}: runAsUser is the image's USER ${uid}`);
+      t.equal(c.securityContext?.readOnlyRootFilesystem, true, `${w.file}: read-only root filesystem`);
+      t.equal(c.securityContext?.allowPrivilegeEscalation, false, `${w.file}: no privilege escalation`);
+      t.ok(c.securityContext?.capabilities?.drop?.includes('ALL'), `${w.file}: drops ALL capabilities`);
+      t.equal(sc.seccompProfile?.type, 'RuntimeDefault', `${w.file}: RuntimeDefault seccomp profile`);
+      t.ok((c.volumeMounts ?? []).some((m) => m.mountPath === '/tmp' && tmpVolumes.has(m.name)), `${w.file}: /tmp is a writable emptyDir`);
+      t.ok(c.resources?.requests?.cpu && c.resources.requests.memory, `${w.file}: requests CPU and memory`);
+      t.ok(bytes(c.resources?.limits?.memory) >= 256 * 2 ** 20, `${w.file}: memory limit ${c.resources?.limits?.memory} is at least 256Mi`);
+      t.equal(c.image, apiContainer.image, `${w.file}: runs the Deployment's image`);
+    }
+  }
+});
+
+t.test('the Deployment rolls out without losing capacity and drains before it is killed', async (t) => {
+  const pod = deployment.spec.template.spec;
+  t.ok((deployment.spec.replicas ?? 1) >= 2, 'at least two replicas');
+  t.equal(deployment.spec.strategy?.type, 'RollingUpdate', 'rolling update');
+  t.equal(deployment.spec.strategy?.rollingUpdate?.maxUnavailable, 0, 'maxUnavailable is 0');
+  t.ok(isSubset(deployment.spec.selector.matchLabels, deployment.spec.template.metadata?.labels), 'the selector matches its pods');
+  const preStop = apiContainer.lifecycle?.preStop;
+  const sleepSeconds = preStop?.sleep?.seconds ?? (preStop?.exec?.command?.[0] === 'sleep' ? Number(preStop.exec.command[1]) : 0);
+  t.ok(sleepSeconds >= 2, `preStop sleeps a few seconds (${sleepSeconds}) so endpoints drop before SIGTERM`);
+  const graceMs = Number(configData.SHUTDOWN_GRACE_MS ?? EnvSchema.properties.SHUTDOWN_GRACE_MS.default);
+  const budgetMs = (pod.terminationGracePeriodSeconds ?? 30) * 1000;
+  t.ok(budgetMs > sleepSeconds * 1000 + graceMs, `terminationGracePeriodSeconds (${budgetMs} ms) > preStop + SHUTDOWN_GRACE_MS (${sleepSeconds * 1000 + graceMs} ms)`);
+});
+
+t.test('the autoscaler and the disruption budget target the Deployment', async (t) => {
+  const podLabels = deployment.spec.template.metadata?.labels;
+  type HpaSpec = { scaleTargetRef: { kind: string; name: string }; minReplicas?: number; metrics?: Array<{ resource?: { name: string } }> };
+  const [hpa] = ofKind('HorizontalPodAutoscaler') as unknown as Array<Manifest<HpaSpec>>;
+  t.equal(hpa?.apiVersion, 'autoscaling/v2', 'the HPA is autoscaling/v2');
+  t.same(hpa && [hpa.spec.scaleTargetRef.kind, hpa.spec.scaleTargetRef.name], ['Deployment', deployment.metadata.name], 'it scales the Deployment');
+  t.ok((hpa?.spec.minReplicas ?? 1) >= 2, 'it keeps at least two replicas');
+  t.ok(hpa?.spec.metrics?.some((m) => m.resource?.name === 'cpu'), 'it scales on CPU');
+  t.ok(apiContainer.resources?.requests?.cpu, 'CPU utilization has a request to be relative to');
+  const [pdb] = ofKind('PodDisruptionBudget') as unknown as Array<Manifest<{ minAvailable?: number; selector: { matchLabels: Labels } }>>;
+  t.equal(pdb?.spec.minAvailable, 1, 'the PDB keeps one pod available');
+  t.ok(pdb && isSubset(pdb.spec.selector.matchLabels, podLabels), "the PDB selects the Deployment's pods");
+});
+
+t.test('the image runs the compiled CLI in exec form with a real default subcommand', async (t) => {
+  t.equal(entrypoint[0], 'node', 'ENTRYPOINT is exec form starting with node, so node is PID 1 and gets SIGTERM');
+  t.equal(entryScript, 'dist/src/main.js', 'the entry script is the build output of src/main.ts');
+  const subcommand = subcommandOf({ name: 'default' });
+  t.ok(subcommand && subcommands.includes(subcommand), `the default subcommand "${subcommand}" is real`);
+  t.ok(!entrypoint.some((arg) => subcommands.includes(arg)), 'the subcommand is in CMD, so `docker run <image> sync` replaces only it');
+});
+
+t.test('the image runs as a numeric non-root user', async (t) => {
+  t.match(imageUser, /^\d+(:\d+)?$/, `USER ${imageUser} is numeric, which runAsNonRoot can verify`);
+  t.not(Number(imageUser.split(':')[0]), 0, 'USER is not root');
+});
+
+t.test('the build stage compiles with every dependency; the image installs production ones only', async (t) => {
+  const [build] = stages;
+  t.equal(stages.length, 2, 'two stages');
+  t.ok(stages.every((s) => s.image === 'node:20-bookworm-slim'), 'both stages use node:20-bookworm-slim');
+  t.ok(build && argsOf(build, 'RUN').some((run) => /npm ci(?!.*--omit)/.test(run)), 'the build stage runs npm ci');
+  t.ok(build && argsOf(build, 'RUN').some((run) => run.includes('npm run build')), 'the build stage runs npm run build');
+  t.ok(argsOf(finalStage, 'RUN').some((run) => run.includes('npm ci --omit=dev')), 'the image runs npm ci --omit=dev');
+  t.ok(argsOf(finalStage, 'ENV').some((env) => /NODE_ENV[= ]production/.test(env)), 'NODE_ENV is production');
+});
+
+t.test('every COPY names a path in the build context or the build output', async (t) => {
+  const ignore = (await readFile(join(ROOT, '.dockerignore'), 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const tsconfig = JSON.parse(await readFile(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { extends?: string; include?: string[] };
+  const base = JSON.parse(await readFile(join(ROOT, stripDot(tsconfig.extends ?? 'tsconfig.json')), 'utf8')) as { compilerOptions: { outDir: string } };
+  const copiedByStage = stages.map(() => new Set<string>());
+  for (const [index, stage] of stages.entries()) {
+    const workdir = argsOf(stage, 'WORKDIR').at(-1) ?? '/';
+    for (const copy of argsOf(stage, 'COPY').map(parseCopy)) {
+      if (copy.from) {
+        const source = stages.find((s) => s.name === copy.from);
+        t.ok(source, `COPY --from=${copy.from} names a stage`);
+        for (const path of copy.sources) t.equal(path, join(argsOf(source ?? stage, 'WORKDIR').at(-1) ?? '/', base.compilerOptions.outDir), `${path} is the build's outDir`);
+        t.equal(stripDot(copy.dest), base.compilerOptions.outDir, `the build output lands in ${workdir}/${base.compilerOptions.outDir}, where the entry script is`);
+        continue;
+      }
+      for (const path of copy.sources.map(stripDot)) {
+        copiedByStage[index]?.add(path);
+        t.ok(existsSync(join(ROOT, path)), `${path} exists in the repository`);
+        t.notOk(excludedFromContext(ignore, path), `${path} is not excluded by .dockerignore`);
+      }
+    }
+  }
+  const needed = ['package.json', 'package-lock.json', 'tsconfig.build.json', stripDot(tsconfig.extends ?? ''), ...(tsconfig.include ?? []).map(stripDot)];
+  for (const path of needed) t.ok(copiedByStage[0]?.has(path), `the build stage copies ${path}, which the build needs`);
+  for (const path of ['package.json', 'package-lock.json', 'examples']) t.ok(copiedByStage.at(-1)?.has(path), `the image copies ${path}`);
+  for (const path of ['.env', 'node_modules', '.data', 'dist', '.git', '.tap']) t.ok(excludedFromContext(ignore, path), `.dockerignore keeps ${path} out of the build context`);
+});
+
+t.test("the build output's entry script runs and lists the same subcommands", async (t) => {
+  // A fresh directory per run (parallel runs must not share it) that resolves packages from the repository.
+  const scratch = await mkdtemp(join(tmpdir(), 'academy-billing-build-'));
+  t.teardown(() => rm(scratch, { recursive: true, force: true }));
+  await symlink(join(ROOT, 'node_modules'), join(scratch, 'node_modules'), 'dir');
+  const outDir = join(scratch, 'dist');
+  const build = await runNode([join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir]);
+  t.equal(build.code, 0, `tsc -p tsconfig.build.json succeeds${build.stdout ? `:\n${build.stdout}` : ''}`);
+  const built = await runNode([join(outDir, entryScript.replace(/^dist\//, ''))]);
+  t.equal(built.code, 2, 'the compiled CLI without arguments exits 2');
+  t.same(subcommandsIn(built.stderr), subcommands, `the compiled CLI prints the same usage (${built.stderr.trim()})`);
+});
