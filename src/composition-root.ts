@@ -10,6 +10,10 @@ import type { PriceSource } from './application/ports/price-source.ts';
 import type { TokenVerifier } from './application/ports/token-verifier.ts';
 import { jwtVerifier } from './adapters/auth/jwt-verifier.ts';
 import { createRedisClient } from './adapters/redis/redis-client.ts';
+import { prometheusTelemetry } from './adapters/metrics/prometheus-telemetry.ts';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { instrumentCatalogSource, instrumentPriceSource, instrumentSync } from './application/instrumented-sources.ts';
+import type { CheckoutIntentRepository } from './application/ports/checkout-intent-repository.ts';
 import type { Redis } from 'ioredis';
 import type { CatalogSource } from './application/ports/catalog-source.ts';
 import { makeSyncAcademies, type SyncAcademies, type SyncReport } from './application/sync-academies.ts';
@@ -32,6 +36,8 @@ import { stripeWebhookVerifier } from './adapters/stripe/webhook-events.ts';
 
 export interface Deps extends CheckoutIntentUseCases {
   readonly database: DatabaseHandle;
+  /** Everything `/metrics` exposes: process metrics, HTTP metrics (added by the app) and the Telemetry port's. */
+  readonly metricsRegistry: Registry;
   readonly priceCache: CachedPriceSource;
   readonly listAcademyProducts: ReturnType<typeof makeListAcademyProducts>;
   readonly getAcademyProduct: ReturnType<typeof makeGetAcademyProduct>;
@@ -58,16 +64,22 @@ export async function buildDeps(config: Config, logger: PinoLogger): Promise<Dep
     poolMax: config.database.poolMax,
   });
   const academies = postgresAcademyRepository(database.db);
-  const priceCache = cachedPriceSource(pickPriceSource(config, logger), {
+  const metricsRegistry = new Registry();
+  collectDefaultMetrics({ register: metricsRegistry });
+  const intentRepository = postgresCheckoutIntentRepository(database.db);
+  const telemetry = prometheusTelemetry(metricsRegistry, { countIntentsByState: () => intentRepository.countByState() });
+  const priceCache = cachedPriceSource(instrumentPriceSource(pickPriceSource(config, logger), telemetry), {
     ttlMs: config.stripe.priceCacheTtlSeconds * 1000,
     timeoutMs: config.stripe.timeoutMs,
     clock: systemClock,
     logger: logger.child({ component: 'price-cache' }),
+    telemetry,
   });
   const redis = config.redisUrl ? createRedisClient(config.redisUrl, logger.child({ component: 'redis' })) : undefined;
   const catalogue = { academies, prices: priceCache, thumbnailBaseUrl: config.academies.thumbnailBaseUrl, logger };
-  const syncAcademies = makeSyncAcademies({
-    source: catalogSource,
+  const syncAcademies = instrumentSync(
+    makeSyncAcademies({
+    source: instrumentCatalogSource(catalogSource, telemetry),
     store: postgresAcademySyncStore(database.db),
     settings: {
       enterpriseCustomerUuid: config.sync.enterpriseCustomerUuid ?? null,
@@ -78,10 +90,14 @@ export async function buildDeps(config: Config, logger: PinoLogger): Promise<Dep
       fieldOverridesByName: config.sync.fieldOverridesByName,
     },
     logger: logger.child({ component: 'academy-sync' }),
-  });
+  }),
+    telemetry,
+    systemClock,
+  );
 
   return {
     database,
+    metricsRegistry,
     priceCache,
     listAcademyProducts: makeListAcademyProducts(catalogue),
     getAcademyProduct: makeGetAcademyProduct(catalogue),
@@ -99,7 +115,7 @@ export async function buildDeps(config: Config, logger: PinoLogger): Promise<Dep
     },
     migrate: async () => (await migrateToLatest(database.db)).applied,
     syncAcademies,
-    ...checkoutIntentUseCases(config, database, priceCache, logger),
+    ...checkoutIntentUseCases(config, database, intentRepository, priceCache, logger),
     syncExamplesIfEmpty: async () => (config.catalog.apiUrl === undefined ? syncIfCatalogueEmpty(academies, syncAcademies) : null),
     redis,
     close: async () => {
@@ -133,9 +149,15 @@ function pickCatalogSource(config: Config, logger: PinoLogger): CatalogSource {
 export type CheckoutIntentUseCases = ReturnType<typeof checkoutIntentUseCases>;
 
 /** Spec §5: intents over PostgreSQL, the Stripe webhook (verified offline with the SDK helper), the two jobs. */
-function checkoutIntentUseCases(config: Config, database: DatabaseHandle, priceCache: CachedPriceSource, logger: PinoLogger) {
+function checkoutIntentUseCases(
+  config: Config,
+  database: DatabaseHandle,
+  intents: CheckoutIntentRepository,
+  priceCache: CachedPriceSource,
+  logger: PinoLogger,
+) {
   const intentDeps = {
-    intents: postgresCheckoutIntentRepository(database.db),
+    intents,
     unitOfWork: postgresUnitOfWork(database.db),
     clock: systemClock,
     reservationMinutes: config.intents.reservationMinutes,

@@ -23,7 +23,7 @@ async function serve(config: Config): Promise<void> {
       // Readiness fails at once on SIGTERM so the load balancer stops routing here while we drain.
       checkReadiness: () => (draining ? Promise.reject(new Error('shutting down')) : deps.checkReadiness()),
     },
-    { logger, trustProxy: config.server.trustProxy, rateLimit: { ...config.academies.rateLimit, redis: deps.redis } },
+    { logger, trustProxy: config.server.trustProxy, rateLimit: { ...config.academies.rateLimit, redis: deps.redis }, metricsRegistry: deps.metricsRegistry },
   );
   closeWithGrace({ delay: config.server.shutdownGraceMs, logger }, async ({ signal, err }) => {
     draining = true;

@@ -2,6 +2,7 @@ import type { Price } from '../domain/price.ts';
 import type { Clock } from './ports/clock.ts';
 import type { Logger } from './ports/logger.ts';
 import type { PriceSource } from './ports/price-source.ts';
+import { noTelemetry, type Telemetry } from './ports/telemetry.ts';
 
 /** A price source that remembers answers per lookup key; `invalidate` forgets them all (price/product webhooks). */
 export type CachedPriceSource = PriceSource & { invalidate(): void };
@@ -14,6 +15,7 @@ export interface CachedPriceSourceOptions {
   readonly failureBackoffMs?: number;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly telemetry?: Telemetry;
 }
 
 interface Entry {
@@ -33,6 +35,7 @@ type Outcome = ReadonlyMap<string, Price> | 'failed';
  */
 export function cachedPriceSource(inner: PriceSource, options: CachedPriceSourceOptions): CachedPriceSource {
   const { clock, logger, ttlMs, timeoutMs } = options;
+  const telemetry = options.telemetry ?? noTelemetry;
   const failureBackoffMs = options.failureBackoffMs ?? Math.min(ttlMs, 10_000);
   const entries = new Map<string, Entry>();
   const inFlight = new Map<string, Promise<Outcome>>();
@@ -106,13 +109,17 @@ export function cachedPriceSource(inner: PriceSource, options: CachedPriceSource
       }
 
       const answer = new Map<string, Price>();
+      let degraded = false;
       for (const key of keys) {
         const pending = pendingOf.get(key);
         const outcome = pending && settled.get(pending);
+        const answered = outcome !== undefined && outcome !== 'failed';
+        degraded ||= pending !== undefined && !answered;
         // Fresh cache, else this fetch's answer, else the last good price (stale), else nothing.
-        const price = !pending ? fresh.get(key) : outcome && outcome !== 'failed' ? outcome.get(key) : entries.get(key)?.price;
+        const price = !pending ? fresh.get(key) : answered ? outcome.get(key) : entries.get(key)?.price;
         if (price) answer.set(key, price);
       }
+      telemetry.priceLookup(pendings.length === 0 ? 'hit' : degraded ? 'stale' : 'miss');
       return answer;
     },
     invalidate() {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { buildApp, type AppOptions } from '../../src/adapters/http/app.ts';
 import { makeGetAcademyProduct } from '../../src/application/get-academy-product.ts';
 import { makeListAcademyProducts } from '../../src/application/list-academy-products.ts';
@@ -19,6 +20,8 @@ export interface TestAppOptions {
   /** A pino logger (or `false`) for tests that read the logs. */
   readonly logger?: AppOptions['logger'];
   readonly trustProxy?: number;
+  /** The registry `/metrics` serves; a fresh one per app when absent. */
+  readonly metricsRegistry?: Registry;
   readonly checkReadiness?: () => Promise<void>;
   readonly tokenVerifier?: TokenVerifier | null;
   readonly syncAcademies?: SyncAcademies;
@@ -44,7 +47,12 @@ export async function buildTestApp(options: TestAppOptions): Promise<FastifyInst
       ...unwiredCheckoutIntents,
       ...options.checkoutIntents,
     },
-    { logger: options.logger ?? false, trustProxy: options.trustProxy ?? 0, rateLimit: options.rateLimit ?? { max: 10_000, windowMs: 3_600_000 } },
+    {
+      logger: options.logger ?? false,
+      trustProxy: options.trustProxy ?? 0,
+      rateLimit: options.rateLimit ?? { max: 10_000, windowMs: 3_600_000 },
+      metricsRegistry: options.metricsRegistry ?? new Registry(),
+    },
   );
 }
 

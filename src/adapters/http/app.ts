@@ -9,6 +9,8 @@ import { checkoutIntentsRoutes, type CheckoutIntentsRouteDeps } from './routes/c
 import { stripeWebhookRoutes, type StripeWebhookRouteDeps } from './routes/stripe-webhook.route.ts';
 import { probeRoutes, type ProbeRouteDeps } from './routes/probes.route.ts';
 import { registerErrorHandlers } from './error-handler.ts';
+import type { Registry } from 'prom-client';
+import { metricsPlugin } from './plugins/metrics.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { rateLimitPlugin, type RateLimitOptions } from './plugins/rate-limit.ts';
 
@@ -25,6 +27,8 @@ export interface AppOptions {
   readonly logger: FastifyServerOptions['loggerInstance'] | boolean;
   readonly trustProxy: number;
   readonly rateLimit: RateLimitOptions;
+  /** Where `/metrics` reads from and HTTP metrics are recorded. */
+  readonly metricsRegistry: Registry;
 }
 
 /** Server-wide limits, set in one place. */
@@ -54,6 +58,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
     reply.header('x-request-id', request.id);
   });
   await app.register(helmet);
+  await app.register(metricsPlugin, { registry: options.metricsRegistry });
   await app.register(openApiPlugin);
   await app.register(rateLimitPlugin, options.rateLimit);
   await app.register(probeRoutes, deps);

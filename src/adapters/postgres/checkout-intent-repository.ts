@@ -127,6 +127,15 @@ export function postgresCheckoutIntentRepository(db: Kysely<Database>): Checkout
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
+
+    async countByState() {
+      const rows = await db
+        .selectFrom('checkout_intents')
+        .select(['state', (eb) => eb.fn.countAll<string>().as('count')])
+        .groupBy('state')
+        .execute();
+      return new Map(rows.map((row) => [row.state, Number(row.count)]));
+    },
   };
 }
 

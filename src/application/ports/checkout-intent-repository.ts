@@ -48,4 +48,6 @@ export interface CheckoutIntentRepository {
   expireCreated(now: Date, userId?: string): Promise<number>;
   /** paid → errored_fulfillment_stalled for intents not modified since `modifiedBefore`; returns the count. */
   markStalledPaid(modifiedBefore: Date, message: string, now: Date): Promise<number>;
+  /** How many intents are in each state (states without intents are absent). */
+  countByState(): Promise<ReadonlyMap<string, number>>;
 }

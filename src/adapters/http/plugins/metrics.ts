@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+/**
+ * `GET /metrics` (Prometheus text) and per-request count and duration by route template and
+ * status. The route template (not the raw URL) keeps label cardinality bounded.
+ */
+export const metricsPlugin = fp(
+  async (app: FastifyInstance, options: { registry: Registry }) => {
+    const registers = [options.registry];
+    const labelNames = ['method', 'route', 'status'];
+    const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests by route and status', labelNames, registers });
+    const duration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route and status',
+      labelNames,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    app.addHook('onResponse', async (request, reply) => {
+      const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+      requests.inc(labels);
+      duration.observe(labels, reply.elapsedTime / 1000);
+    });
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type(options.registry.contentType).send(await options.registry.metrics()),
+    );
+  },
+  { name: 'metrics', fastify: '5.x' },
+);

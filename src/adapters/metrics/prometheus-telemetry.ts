@@ -1,0 +1,59 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Telemetry } from '../../application/ports/telemetry.ts';
+
+export interface PrometheusTelemetryOptions {
+  /** Intent counts by state, read from the database at scrape time (absent before intents exist). */
+  readonly countIntentsByState?: () => Promise<ReadonlyMap<string, number>>;
+}
+
+/** The Telemetry port on prom-client metrics in `registry`. */
+export function prometheusTelemetry(registry: Registry, options: PrometheusTelemetryOptions = {}): Telemetry {
+  const registers = [registry];
+  const priceLookups = new Counter({
+    name: 'academy_price_cache_lookups_total',
+    help: 'Catalogue price lookups by outcome: hit (all fresh), miss (fetched), stale (answered from stale or no prices after a failure or timeout)',
+    labelNames: ['outcome'],
+    registers,
+  });
+  const upstreamCalls = new Counter({
+    name: 'academy_upstream_calls_total',
+    help: 'Calls to Stripe and enterprise-catalog by outcome',
+    labelNames: ['service', 'outcome'],
+    registers,
+  });
+  const lastSyncTime = new Gauge({
+    name: 'academy_sync_last_run_timestamp_seconds',
+    help: 'When the last sync run by this process finished',
+    labelNames: ['outcome'],
+    registers,
+  });
+  const lastSyncSucceeded = new Gauge({
+    name: 'academy_sync_last_run_success',
+    help: '1 when the last sync run by this process succeeded, 0 when it failed',
+    registers,
+  });
+  const countIntents = options.countIntentsByState;
+  if (countIntents) {
+    new Gauge({
+      name: 'academy_checkout_intents',
+      help: 'Checkout intents by state (read from the database at scrape time)',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        this.reset();
+        // A scrape during a database outage still answers; the gauge is simply absent.
+        const counts = await countIntents().catch(() => new Map<string, number>());
+        for (const [state, count] of counts) this.set({ state }, count);
+      },
+    });
+  }
+  for (const outcome of ['hit', 'miss', 'stale']) priceLookups.inc({ outcome }, 0);
+  return {
+    priceLookup: (outcome) => priceLookups.inc({ outcome }),
+    upstreamCall: (service, outcome) => upstreamCalls.inc({ service, outcome }),
+    syncFinished: (outcome, at) => {
+      lastSyncTime.set({ outcome }, at.getTime() / 1000);
+      lastSyncSucceeded.set(outcome === 'success' ? 1 : 0);
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import t from 'tap';
+import { Registry } from 'prom-client';
+import { prometheusTelemetry } from '../../src/adapters/metrics/prometheus-telemetry.ts';
+import { cachedPriceSource } from '../../src/application/cached-price-source.ts';
+import { instrumentPriceSource, instrumentSync } from '../../src/application/instrumented-sources.ts';
+import { silentLogger } from '../../src/application/ports/logger.ts';
+import type { SyncReport } from '../../src/application/sync-academies.ts';
+import { buildTestApp } from '../helpers/build-test-app.ts';
+import { fakePriceSource, usdPrice } from '../helpers/fake-price-source.ts';
+import { inMemoryAcademyRepository } from '../helpers/in-memory-academy-repository.ts';
+
+/** The value of one sample of the exposition text, 0 when absent. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+  const line = text
+    .split('\n')
+    .find((candidate) => candidate.startsWith(`${name}{`) || candidate.startsWith(`${name} `) ? wanted.every((label) => candidate.includes(label)) : false);
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+async function setup() {
+  const registry = new Registry();
+  const intentCounts = new Map([['created', 2], ['paid', 1]]);
+  const telemetry = prometheusTelemetry(registry, { countIntentsByState: async () => intentCounts });
+  const stripe = fakePriceSource([usdPrice('ai_yearly')]);
+  let now = 0;
+  const prices = cachedPriceSource(instrumentPriceSource(stripe, telemetry), {
+    ttlMs: 60_000,
+    timeoutMs: 1_000,
+    failureBackoffMs: 0,
+    clock: { now: () => new Date(now) },
+    logger: silentLogger,
+    telemetry,
+  });
+  let syncFails = false;
+  const sync = instrumentSync(
+    async () => {
+      if (syncFails) throw new Error('catalog down');
+      return {} as SyncReport;
+    },
+    telemetry,
+    { now: () => new Date(1_800_000_000_000) },
+  );
+  const app = await buildTestApp({
+    academies: inMemoryAcademyRepository([{ name: 'AI Academy', slug: 'ai', stripePriceLookupKey: 'ai_yearly' }]),
+    prices,
+    metricsRegistry: registry,
+  });
+  t.teardown(() => app.close());
+  const scrape = async () => (await app.inject({ url: '/metrics' })).body;
+  return { app, stripe, scrape, sync, intentCounts, advance: (ms: number) => (now += ms), failSync: () => (syncFails = true) };
+}
+
+t.test('requests are counted and timed by route template and status', async (t) => {
+  const { app, scrape } = await setup();
+  await app.inject({ url: '/api/v1/academy-products/' });
+  await app.inject({ url: '/api/v1/academy-products/ai/' });
+  await app.inject({ url: '/api/v1/academy-products/nope/' });
+  const text = await scrape();
+  t.equal(sample(text, 'http_requests_total', { route: '/api/v1/academy-products/', status: '200' }), 1, 'one list request');
+  t.equal(sample(text, 'http_requests_total', { route: '/api/v1/academy-products/:id/', status: '200' }), 1, 'one detail hit');
+  t.equal(sample(text, 'http_requests_total', { route: '/api/v1/academy-products/:id/', status: '404' }), 1, 'one detail miss');
+  t.equal(sample(text, 'http_request_duration_seconds_count', { route: '/api/v1/academy-products/', status: '200' }), 1, 'its duration observed');
+});
+
+t.test('price cache hits, misses and stale serves, and Stripe calls and failures, move', async (t) => {
+  const { app, scrape, stripe, advance } = await setup();
+  await app.inject({ url: '/api/v1/academy-products/' });
+  await app.inject({ url: '/api/v1/academy-products/' });
+  advance(61_000);
+  stripe.failWith = new Error('stripe down');
+  await app.inject({ url: '/api/v1/academy-products/' });
+  const text = await scrape();
+  t.equal(sample(text, 'academy_price_cache_lookups_total', { outcome: 'miss' }), 1, 'the cold lookup fetched');
+  t.equal(sample(text, 'academy_price_cache_lookups_total', { outcome: 'hit' }), 1, 'the second was served from the cache');
+  t.equal(sample(text, 'academy_price_cache_lookups_total', { outcome: 'stale' }), 1, 'the failed refresh served stale prices');
+  t.equal(sample(text, 'academy_upstream_calls_total', { service: 'stripe', outcome: 'success' }), 1);
+  t.equal(sample(text, 'academy_upstream_calls_total', { service: 'stripe', outcome: 'failure' }), 1);
+});
+
+t.test('the last sync outcome and time are exposed', async (t) => {
+  const { scrape, sync, failSync } = await setup();
+  await sync();
+  let text = await scrape();
+  t.equal(sample(text, 'academy_sync_last_run_success'), 1, 'a successful sync reads 1');
+  t.equal(sample(text, 'academy_sync_last_run_timestamp_seconds', { outcome: 'success' }), 1_800_000_000, 'with its time');
+  failSync();
+  await t.rejects(sync(), /catalog down/, 'the failure still reaches the caller');
+  text = await scrape();
+  t.equal(sample(text, 'academy_sync_last_run_success'), 0, 'a failed sync reads 0');
+});
+
+t.test('intent counts by state are read at scrape time', async (t) => {
+  const { scrape, intentCounts } = await setup();
+  t.equal(sample(await scrape(), 'academy_checkout_intents', { state: 'created' }), 2);
+  intentCounts.set('created', 5);
+  intentCounts.delete('paid');
+  const text = await scrape();
+  t.equal(sample(text, 'academy_checkout_intents', { state: 'created' }), 5, 'the gauge follows the database');
+  t.equal(sample(text, 'academy_checkout_intents', { state: 'paid' }), 0, 'a state without intents disappears');
+});
