@@ -86,7 +86,8 @@ function inDefaultOrder(query: AcademySelect): AcademySelect {
   return query.orderBy('display_order').orderBy(sql`name COLLATE "C"`).orderBy('uuid');
 }
 
-function toRow(fields: AcademyFields): NewAcademyRow {
+/** The one place domain fields become a row (the repository and the sync store both write them). */
+export function toRow(fields: AcademyFields): NewAcademyRow {
   return {
     catalog_academy_uuid: fields.catalogAcademyUuid,
     name: fields.name,

@@ -1,9 +1,8 @@
 import { sql } from 'kysely';
 import type { Kysely, RawBuilder, Transaction } from 'kysely';
-import type { AcademyFields } from '../../domain/academy.ts';
 import { AcademySyncConflict } from '../../application/ports/academy-sync-store.ts';
 import type { AcademySyncStore, AcademySyncTransaction, AcademyUpdate } from '../../application/ports/academy-sync-store.ts';
-import { toAcademy } from './academy-repository.ts';
+import { toAcademy, toRow } from './academy-repository.ts';
 import { isUniqueViolation } from './database.ts';
 import type { Database } from './database.ts';
 
@@ -53,7 +52,7 @@ function syncTransaction(trx: Transaction<Database>): AcademySyncTransaction {
           stripe_product_id, stripe_price_lookup_key, catalog_query_id, product_key, slug, is_active, display_order)
         select v.catalog_academy_uuid, v.name, v.long_name, v.description, v.marketing_url, v.thumbnail_url, ${TAGS_FROM_JSON},
           v.stripe_product_id, v.stripe_price_lookup_key, v.catalog_query_id, v.product_key, v.slug, v.is_active, v.display_order
-        from jsonb_to_recordset(${jsonParameter(fields.map(toRecord))}::jsonb) as v(${RECORD_COLUMNS})`);
+        from jsonb_to_recordset(${jsonParameter(fields.map(toRow))}::jsonb) as v(${RECORD_COLUMNS})`);
     },
 
     async updateMany(updates) {
@@ -106,25 +105,6 @@ function jsonParameter(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function toRecord(fields: AcademyFields): Record<string, unknown> {
-  return {
-    catalog_academy_uuid: fields.catalogAcademyUuid,
-    name: fields.name,
-    long_name: fields.longName,
-    description: fields.description,
-    marketing_url: fields.marketingUrl,
-    thumbnail_url: fields.thumbnailUrl,
-    tags: fields.tags,
-    stripe_product_id: fields.stripeProductId,
-    stripe_price_lookup_key: fields.stripePriceLookupKey,
-    catalog_query_id: fields.catalogQueryId,
-    product_key: fields.productKey,
-    slug: fields.slug,
-    is_active: fields.isActive,
-    display_order: fields.displayOrder,
-  };
-}
-
 function toUpdateRecord(update: AcademyUpdate): Record<string, unknown> {
-  return { uuid: update.uuid, ...toRecord(update.fields) };
+  return { uuid: update.uuid, ...toRow(update.fields) };
 }

@@ -1,14 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { CHECKOUT_INTENT_STATES } from '../../../domain/checkout-intent.ts';
 
-const STATES = [
-  'created',
-  'paid',
-  'fulfilled',
-  'errored_backoffice',
-  'errored_fulfillment_stalled',
-  'errored_provisioning',
-  'expired',
-] as const;
 
 /**
  * `type: [T, 'null']` rather than anyOf: with AJV's type coercion an anyOf would turn `null`
@@ -18,7 +10,7 @@ function nullable<T extends TSchema>(schema: T) {
   return Type.Unsafe<Static<T> | null>({ ...schema, type: [schema['type'] as string, 'null'] });
 }
 
-const State = Type.Union(STATES.map((state) => Type.Literal(state)));
+const State = Type.Union(CHECKOUT_INTENT_STATES.map((state) => Type.Literal(state)));
 const Text255 = Type.String({ maxLength: 255 });
 
 export const CheckoutIntentSchema = Type.Object(
