@@ -1,5 +1,6 @@
 import t from 'tap';
 import createClient from 'openapi-fetch';
+import { SignJWT } from 'jose';
 import type { paths } from '../../openapi/schema.d.ts';
 import { startService } from '../helpers/service-process.ts';
 
@@ -39,4 +40,51 @@ t.test('a client generated from openapi/openapi.json works against the running s
   t.ok(throttled, 'the rate limit answers 429 within the budget');
   t.match(throttled?.error, { detail: /^Request was throttled\. Expected available in \d+ seconds\.$/ });
   t.ok(throttled?.response.headers.get('retry-after'), 'with Retry-After');
+});
+
+t.test('the generated client creates, reads and follows a checkout intent with a JWT', async (t) => {
+  const secret = 'generated-client-test-secret-0123456789';
+  const service = await startService({ JWT_SECRET_KEY: secret });
+  t.teardown(() => service.stop('SIGKILL'));
+  const sign = (claims: Record<string, unknown>) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('10m').sign(new TextEncoder().encode(secret));
+  const learner = createClient<paths>({ baseUrl: service.baseUrl, headers: { authorization: `Bearer ${await sign({ user_id: 42 })}` } });
+  const admin = createClient<paths>({ baseUrl: service.baseUrl, headers: { authorization: `JWT ${await sign({ user_id: 1, administrator: true })}` } });
+  const anonymous = createClient<paths>({ baseUrl: service.baseUrl });
+
+  const refused = await anonymous.GET('/api/v1/checkout-intents/');
+  t.equal(refused.response.status, 401, 'no token → 401');
+
+  const created = await learner.POST('/api/v1/checkout-intents/', {
+    body: { quantity: 5, enterprise_slug: 'acme', enterprise_name: 'Acme', country: 'US', stripe_product_id: 'prod_data' },
+  });
+  t.equal(created.response.status, 201, 'a new intent is 201');
+  const uuid = created.data?.uuid ?? '';
+  t.equal(created.data?.state, 'created');
+
+  const again = await learner.POST('/api/v1/checkout-intents/', { body: { quantity: 7, stripe_product_id: 'prod_data' } });
+  t.equal(again.response.status, 200, 'the same product again updates the same intent');
+  t.equal(again.data?.uuid, uuid);
+  t.equal(again.data?.quantity, 7);
+  t.equal(again.data?.enterprise_slug, 'acme', 'omitted fields are kept');
+
+  const current = await learner.GET('/api/v1/checkout-intents/current/', { params: { query: { stripe_product_id: 'prod_data' } } });
+  t.equal(current.data?.uuid, uuid, 'it is the current intent');
+
+  const byUser = await learner.POST('/api/v1/checkout-intents/{uuid}/transitions/', { params: { path: { uuid } }, body: { state: 'paid' } });
+  t.equal(byUser.response.status, 403, 'a learner cannot move an intent');
+
+  const paid = await admin.POST('/api/v1/checkout-intents/{uuid}/transitions/', {
+    params: { path: { uuid } },
+    body: { state: 'paid', stripe_checkout_session_id: 'cs_test_1' },
+  });
+  t.equal(paid.data?.state, 'paid', 'an admin marks it paid');
+
+  const illegal = await admin.POST('/api/v1/checkout-intents/{uuid}/transitions/', { params: { path: { uuid } }, body: { state: 'created' } });
+  t.equal(illegal.response.status, 422, 'paid → created is refused');
+
+  const mine = await learner.GET('/api/v1/checkout-intents/{uuid}/', { params: { path: { uuid } } });
+  t.equal(mine.data?.state, 'paid', 'the owner reads it');
+  const list = await learner.GET('/api/v1/checkout-intents/');
+  t.equal(list.data?.count, 1, 'the owner lists exactly their intent');
 });
