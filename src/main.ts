@@ -20,12 +20,16 @@ async function serve(config: Config): Promise<void> {
   const app = await buildApp(
     {
       ...deps,
-      // Readiness fails at once on SIGTERM so the load balancer stops routing here while we drain.
+      // Readiness fails from the moment SIGTERM arrives; Fastify's close() then stops accepting at once
+      // (probes are refused), so the pod's preStop sleep is what gives endpoints time to drop it.
       checkReadiness: () => (draining ? Promise.reject(new Error('shutting down')) : deps.checkReadiness()),
     },
     { logger, trustProxy: config.server.trustProxy, rateLimit: { ...config.academies.rateLimit, redis: deps.redis }, metricsRegistry: deps.metricsRegistry },
   );
-  closeWithGrace({ delay: config.server.shutdownGraceMs, logger }, async ({ signal, err }) => {
+  const onTimeout = (delay: number): void =>
+    // close-with-grace then exits 1; its own line ("killed by timeout") names neither the cause nor the setting.
+    logger.error({ shutdownGraceMs: delay }, `shutdown exceeded SHUTDOWN_GRACE_MS (${delay} ms): exiting 1, in-flight requests cut`);
+  closeWithGrace({ delay: config.server.shutdownGraceMs, logger, onTimeout }, async ({ signal, err }) => {
     draining = true;
     if (err) logger.error({ err }, 'closing after an unexpected error');
     else logger.info({ signal }, 'shutting down: finishing in-flight requests');

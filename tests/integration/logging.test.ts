@@ -49,4 +49,7 @@ t.test('no token, cookie, signature or key reaches the logs, and every request l
   t.ok(requestLines.length >= 6, 'request and response lines are logged');
   t.ok(requestLines.every((entry) => typeof entry.reqId === 'string' && entry.reqId.length > 0), 'every request line carries a request id');
   t.ok(lines.some((line) => line.includes('"reqId":"trace-me-123"')), 'an incoming x-request-id is kept');
+  const entries = lines.map((line) => JSON.parse(line) as { req?: { method?: string; url?: string }; res?: { statusCode?: number } });
+  t.ok(entries.some((entry) => entry.req?.method === 'GET' && entry.req.url === '/api/v1/academy-products/'), 'request lines keep method and url');
+  t.ok(entries.some((entry) => entry.res?.statusCode === 502), 'response lines keep the status code');
 });

@@ -1,4 +1,4 @@
-import { pino, type Logger as PinoLogger } from 'pino';
+import { pino, stdSerializers, type Logger as PinoLogger } from 'pino';
 
 /** Header paths pino's fast redaction handles on every request line. */
 const REDACTED_PATHS = [
@@ -21,7 +21,14 @@ const MAX_DEPTH = 6;
 export function redactSecrets(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.replace(STRIPE_KEY, `$1_${CENSOR}`);
   if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value;
+  // This runs before pino's serializers, and an Error's message and stack are not enumerable:
+  // serialize it here, or every logged `err` would be `{}`.
+  if (value instanceof Error) return redactSecrets(stdSerializers.err(value), depth + 1);
   if (Array.isArray(value)) return value.map((entry) => redactSecrets(entry, depth + 1));
+  // Fastify's request and reply (and other class instances) are left to their serializers: copying their
+  // enumerable keys here logged `"req":{}` with no method, url or status code.
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
   const copy: Record<string, unknown> = {};
   for (const [key, entry] of Object.entries(value)) {
     copy[key] = SECRET_KEY.test(key) && entry !== undefined && entry !== null ? CENSOR : redactSecrets(entry, depth + 1);
@@ -35,6 +42,8 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
     {
       level,
       redact: { paths: REDACTED_PATHS, censor: CENSOR },
+      // `err` arrives already serialized by redactSecrets; serializing it again would turn its type into "Object".
+      serializers: { err: (err: unknown) => (err instanceof Error ? stdSerializers.err(err) : err) },
       base: { service: 'academy-billing' },
       formatters: { log: (object) => redactSecrets(object) as Record<string, unknown> },
       hooks: {
