@@ -55,6 +55,15 @@ t.test('a body that is not {"dry_run": boolean} is a 400', async (t) => {
   t.equal((await rowsByName(db)).size, 0, 'nothing was written');
 });
 
+t.test('a dry_run that is not a JSON boolean is refused rather than coerced into a real sync', async (t) => {
+  const { app, admin } = await appWithCatalog(t);
+  for (const dryRun of [null, 0, '', 'true', 'false']) {
+    const response = await app.inject({ method: 'POST', url: PATH, headers: { authorization: admin }, payload: { dry_run: dryRun } });
+    t.equal(response.statusCode, 400, `dry_run ${JSON.stringify(dryRun)} is a 400`);
+  }
+  t.equal((await rowsByName(db)).size, 0, 'nothing was written');
+});
+
 t.test('without a valid token the answer is 401 and nothing is synced', async (t) => {
   const { app } = await appWithCatalog(t);
   const missing = await app.inject({ method: 'POST', url: PATH });

@@ -8,7 +8,8 @@ import { academySyncRoutes, type AcademySyncRouteDeps } from './routes/academy-s
 import { checkoutIntentsRoutes, type CheckoutIntentsRouteDeps } from './routes/checkout-intents.route.ts';
 import { stripeWebhookRoutes, type StripeWebhookRouteDeps } from './routes/stripe-webhook.route.ts';
 import { probeRoutes, type ProbeRouteDeps } from './routes/probes.route.ts';
-import { registerErrorHandlers } from './error-handler.ts';
+import { answerFrameworkError, registerErrorHandlers } from './error-handler.ts';
+import { rejectUnstorableInput } from './unstorable-input.ts';
 import type { Registry } from 'prom-client';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
@@ -29,7 +30,15 @@ export interface AppOptions {
   readonly rateLimit: RateLimitOptions;
   /** Where `/metrics` reads from and HTTP metrics are recorded. */
   readonly metricsRegistry: Registry;
+  /** Tighter limits than SERVER_LIMITS, so tests can prove them quickly; production uses the defaults. */
+  readonly limits?: Partial<Record<keyof typeof SERVER_LIMITS, number>> & { readonly connectionsCheckingInterval?: number };
 }
+
+/**
+ * Longest path parameter the router accepts (Fastify's default, 100, refused longer ones with an
+ * undocumented 414): identifiers are up to 255 characters, percent-encoded up to 12 bytes each.
+ */
+const MAX_PARAM_LENGTH = 3_072;
 
 /** Server-wide limits, set in one place. */
 const SERVER_LIMITS = {
@@ -41,12 +50,22 @@ const SERVER_LIMITS = {
 
 /** Builds the HTTP application; never listens (main.ts does, tests use inject). */
 export async function buildApp(deps: AppDeps, options: AppOptions): Promise<FastifyInstance> {
+  const { connectionsCheckingInterval, ...limits } = options.limits ?? {};
   const app = Fastify({
     ...SERVER_LIMITS,
+    ...limits,
+    // Node enforces requestTimeout only when given to its server constructor (Fastify sets it afterwards,
+    // which left a slow-body client connected): pass it there too, with how often it is checked.
+    http: {
+      requestTimeout: limits.requestTimeout ?? SERVER_LIMITS.requestTimeout,
+      ...(connectionsCheckingInterval === undefined ? {} : { connectionsCheckingInterval }),
+    },
     ...(typeof options.logger === 'boolean' ? { logger: options.logger } : { loggerInstance: options.logger }),
     // Trust exactly `trustProxy` hops of X-Forwarded-For (what Fastify does for a number); 0 trusts none.
     trustProxy: options.trustProxy > 0 ? (_address: string, hop: number) => hop < options.trustProxy : false,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // A malformed or over-long URL gets the documented {detail} body, not Fastify's own.
+    frameworkErrors: answerFrameworkError,
     // An incoming x-request-id is kept so one id follows a request across services.
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -57,7 +76,11 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  await app.register(helmet);
+  app.addHook('preValidation', rejectUnstorableInput);
+  // `upgrade-insecure-requests` (a helmet default) makes a browser fetch /docs' scripts and styles over
+  // https when the page was opened over plain http from a non-loopback host: a blank page. The service
+  // speaks plain http (TLS ends at the ingress, where the page's relative URLs are https anyway).
+  await app.register(helmet, { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
   await app.register(metricsPlugin, { registry: options.metricsRegistry });
   await app.register(openApiPlugin);
   await app.register(rateLimitPlugin, options.rateLimit);

@@ -2,7 +2,12 @@ import { Type } from '@sinclair/typebox';
 
 /** `POST /api/v1/admin/academy-sync` body; an absent body means a real (not dry) run. */
 export const AcademySyncBodySchema = Type.Object(
-  { dry_run: Type.Optional(Type.Boolean({ description: 'compute the report without writing (default false)' })) },
+  {
+    // `enum` without `type`: AJV's type coercion would read null, 0 or "" as false and run a REAL sync.
+    dry_run: Type.Optional(
+      Type.Unsafe<boolean>({ enum: [true, false], description: 'compute the report without writing (default false); a JSON boolean' }),
+    ),
+  },
   { $id: 'AcademySyncRequest', additionalProperties: false },
 );
 

@@ -1,0 +1,118 @@
+/**
+ * Security headers on every kind of response, the body limit, the request timeout, and the rate limit's
+ * client IP behind TRUST_PROXY hops (one-hop and no-proxy cases: tests/integration/http-academy-products.test.ts).
+ */
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import t, { type Test } from 'tap';
+import type { InjectOptions } from 'fastify';
+import { jwtVerifier } from '../../src/adapters/auth/jwt-verifier.ts';
+import { buildTestApp } from '../helpers/build-test-app.ts';
+import { fakePriceSource } from '../helpers/fake-price-source.ts';
+import { inMemoryAcademyRepository } from '../helpers/in-memory-academy-repository.ts';
+import { buildApp } from '../../src/adapters/http/app.ts';
+import { Registry } from 'prom-client';
+
+const LIST = '/api/v1/academy-products/';
+const HELMET_HEADERS = ['content-security-policy', 'strict-transport-security', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'cross-origin-opener-policy'];
+
+async function rateLimitedApp(t: Test, trustProxy: number) {
+  const app = await buildTestApp({ academies: inMemoryAcademyRepository([{ name: 'AI Academy' }]), prices: fakePriceSource([]), rateLimit: { max: 1, windowMs: 60_000 }, trustProxy });
+  t.teardown(() => app.close());
+  return app;
+}
+
+t.test('every kind of response carries the security headers: 200, 400, 401, 404, 405, 413, 429 and 502', async (t) => {
+  const app = await buildTestApp({
+    academies: { ...inMemoryAcademyRepository([{ name: 'AI Academy', slug: 'ai' }]), findByIdentifier: async (id: string) => { if (id === 'boom') throw new Error('database down'); return null; } },
+    prices: fakePriceSource([]),
+    tokenVerifier: jwtVerifier({ secretKey: 'a-test-secret-of-at-least-thirty-two-bytes' }),
+    rateLimit: { max: 1, windowMs: 60_000 },
+  });
+  t.teardown(() => app.close());
+  const cases = [
+    [200, { url: LIST, remoteAddress: '10.0.0.1' }],
+    [429, { url: LIST, remoteAddress: '10.0.0.1' }],
+    [400, { url: `${LIST}?academy_uuid=nope`, remoteAddress: '10.0.0.2' }],
+    [401, { url: '/api/v1/checkout-intents/' }],
+    [404, { url: '/nowhere' }],
+    [404, { url: `${LIST}missing/`, remoteAddress: '10.0.0.3' }],
+    [405, { method: 'DELETE', url: LIST }],
+    [413, { method: 'POST', url: '/api/v1/stripe/webhook', payload: 'x'.repeat(1_100_000), headers: { 'content-type': 'application/json' } }],
+    [502, { url: `${LIST}boom/`, remoteAddress: '10.0.0.4' }],
+  ] as const;
+  for (const [status, request] of cases) {
+    const res = await app.inject(request as InjectOptions);
+    t.equal(res.statusCode, status, `${request.url} → ${status}`);
+    for (const header of HELMET_HEADERS) t.ok(res.headers[header], `${status} ${request.url} carries ${header}`);
+    t.equal(res.headers['x-powered-by'], undefined, `${status} does not announce the framework`);
+    t.match(String(res.headers['content-type']), /application\/json/, `${status} is JSON`);
+  }
+});
+
+t.test('a body over 1 MB is a 413 with a JSON {detail} body', async (t) => {
+  const app = await buildTestApp({ academies: inMemoryAcademyRepository(), prices: fakePriceSource([]) });
+  t.teardown(() => app.close());
+  const res = await app.inject({ method: 'POST', url: '/api/v1/stripe/webhook', payload: 'x'.repeat(1_048_577), headers: { 'content-type': 'application/json' } });
+  t.equal(res.statusCode, 413, '413');
+  t.same(Object.keys(res.json()), ['detail'], 'a {detail} body');
+});
+
+t.test('a client that never finishes its body is cut off by the request timeout', async (t) => {
+  const app = await buildApp(
+    {
+      listAcademyProducts: async () => [],
+      getAcademyProduct: async () => { throw new Error('unused'); },
+      checkReadiness: async () => {},
+      tokenVerifier: null,
+      syncAcademies: async () => { throw new Error('unused'); },
+      currentIntent: async () => null,
+      createOrUpdateIntent: async () => { throw new Error('unused'); },
+      listIntents: async () => { throw new Error('unused'); },
+      getIntent: async () => { throw new Error('unused'); },
+      transitionIntent: async () => { throw new Error('unused'); },
+      receiveStripeWebhook: async () => { throw new Error('unused'); },
+    } as unknown as Parameters<typeof buildApp>[0],
+    { logger: false, trustProxy: 0, rateLimit: { max: 100, windowMs: 60_000 }, metricsRegistry: new Registry(), limits: { requestTimeout: 500, connectionsCheckingInterval: 100 } },
+  );
+  t.teardown(() => app.close());
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  const socket = connect(port, '127.0.0.1');
+  const started = Date.now();
+  let received = '';
+  const closed = new Promise<void>((resolve) => {
+    socket.on('data', (chunk) => (received += chunk.toString()));
+    socket.on('close', () => resolve());
+    socket.on('error', () => resolve());
+  });
+  socket.write('POST /api/v1/stripe/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":');
+  await closed;
+  const elapsed = Date.now() - started;
+  t.ok(elapsed < 5_000, `the connection was closed after ${elapsed} ms (request timeout 500 ms), not left open`);
+  t.match(received, /^HTTP\/1\.1 408/, 'with a 408 Request Timeout');
+});
+
+t.test('behind two trusted proxies the client is the address the outer proxy saw: spoofed hops do not buy a new budget', async (t) => {
+  const app = await rateLimitedApp(t, 2);
+  const from = (xff: string) => app.inject({ url: LIST, headers: { 'x-forwarded-for': xff }, remoteAddress: '10.1.1.1' });
+  t.equal((await from('6.6.6.6, 203.0.113.7, 10.0.0.2')).statusCode, 200, 'first request of 203.0.113.7 is served');
+  t.equal((await from('7.7.7.7, 203.0.113.7, 10.0.0.2')).statusCode, 429, 'a different spoofed left-most hop is still 203.0.113.7: throttled');
+  t.equal((await from('203.0.113.7, 10.0.0.2')).statusCode, 429, 'without the spoofed hop: still the same client');
+  t.equal((await from('6.6.6.6, 198.51.100.9, 10.0.0.2')).statusCode, 200, 'another real client behind the same proxies has its own budget');
+});
+
+t.test('behind one trusted proxy a client cannot escape its budget by prepending X-Forwarded-For entries', async (t) => {
+  const app = await rateLimitedApp(t, 1);
+  const from = (xff: string) => app.inject({ url: LIST, headers: { 'x-forwarded-for': xff }, remoteAddress: '10.1.1.1' });
+  t.equal((await from('203.0.113.7')).statusCode, 200, 'first request served');
+  t.equal((await from('1.2.3.4, 203.0.113.7')).statusCode, 429, 'a forged extra hop is ignored: same client, throttled');
+  t.equal((await from('5.6.7.8, 9.9.9.9, 203.0.113.7')).statusCode, 429, 'two forged hops: still throttled');
+});
+
+t.test('with no trusted proxy, X-Forwarded-For of any length is ignored and the socket address counts', async (t) => {
+  const app = await rateLimitedApp(t, 0);
+  t.equal((await app.inject({ url: LIST, remoteAddress: '10.9.9.9', headers: { 'x-forwarded-for': '1.1.1.1, 2.2.2.2' } })).statusCode, 200, 'first served');
+  t.equal((await app.inject({ url: LIST, remoteAddress: '10.9.9.9', headers: { 'x-forwarded-for': '3.3.3.3, 4.4.4.4, 5.5.5.5' } })).statusCode, 429, 'a new forged chain does not help');
+  t.equal((await app.inject({ url: LIST, remoteAddress: '10.9.9.8' })).statusCode, 200, 'another socket address has its own budget');
+});
