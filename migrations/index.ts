@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as academies0001 from './0001_academies.ts';
 import * as checkoutIntents0002 from './0002_checkout_intents.ts';
+import * as catalogueVersion0003 from './0003_catalogue_version.ts';
 
 // Static imports, not a FileMigrationProvider: the same list works under tsx
 // and after `tsc`, and bundlers cannot lose a file. Keys sort in apply order;
@@ -8,4 +9,5 @@ import * as checkoutIntents0002 from './0002_checkout_intents.ts';
 export const migrations: Record<string, Migration> = {
   '0001_academies': academies0001,
   '0002_checkout_intents': checkoutIntents0002,
+  '0003_catalogue_version': catalogueVersion0003,
 };

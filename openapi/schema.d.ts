@@ -339,8 +339,11 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description compute the report without writing (default false) */
-                        dry_run?: boolean;
+                        /**
+                         * @description compute the report without writing (default false); a JSON boolean
+                         * @enum {unknown}
+                         */
+                        dry_run?: true | false;
                     };
                 };
             };

@@ -22,6 +22,8 @@ import { enterpriseCatalogSource } from './adapters/catalog/catalog-client.ts';
 import { fileCatalogSource } from './adapters/catalog/file-catalog-source.ts';
 import { postgresAcademySyncStore } from './adapters/postgres/academy-sync-store.ts';
 import { postgresAcademyRepository } from './adapters/postgres/academy-repository.ts';
+import { postgresCatalogueVersion } from './adapters/postgres/catalogue-version.ts';
+import { memoizedAcademyRepository } from './application/memoized-academy-repository.ts';
 import { createDatabase, type DatabaseHandle } from './adapters/postgres/database.ts';
 import { migrateToLatest } from './adapters/postgres/migrate.ts';
 import { createStripeClient } from './adapters/stripe/client.ts';
@@ -54,14 +56,21 @@ export interface Deps extends CheckoutIntentUseCases {
   readonly close: () => Promise<void>;
 }
 
+/** Observation points for the benchmark; production passes none. */
+export interface BuildHooks {
+  /** Called with the SQL of every statement the service runs. */
+  readonly onQuery?: (sql: string) => void;
+}
+
 /** The one place that picks adapters from the configuration and wires the use cases. */
-export async function buildDeps(config: Config, logger: PinoLogger): Promise<Deps> {
+export async function buildDeps(config: Config, logger: PinoLogger, hooks: BuildHooks = {}): Promise<Deps> {
   // First, so a missing catalog setting stops start-up before any database is opened.
   const catalogSource = pickCatalogSource(config, logger);
   const database = await createDatabase({
     databaseUrl: config.database.url,
     pgliteDir: config.database.pgliteDir,
     poolMax: config.database.poolMax,
+    ...(hooks.onQuery ? { onQuery: hooks.onQuery } : {}),
   });
   const academies = postgresAcademyRepository(database.db);
   const metricsRegistry = new Registry();
@@ -76,7 +85,13 @@ export async function buildDeps(config: Config, logger: PinoLogger): Promise<Dep
     telemetry,
   });
   const redis = config.redisUrl ? createRedisClient(config.redisUrl, logger.child({ component: 'redis' })) : undefined;
-  const catalogue = { academies, prices: priceCache, thumbnailBaseUrl: config.academies.thumbnailBaseUrl, logger };
+  // The public catalogue reads a snapshot re-validated at most once a second (docs/decisions/0010).
+  const catalogueSnapshot = memoizedAcademyRepository(academies, {
+    version: postgresCatalogueVersion(database.db),
+    clock: systemClock,
+    logger: logger.child({ component: 'catalogue-snapshot' }),
+  });
+  const catalogue = { academies: catalogueSnapshot, prices: priceCache, thumbnailBaseUrl: config.academies.thumbnailBaseUrl, logger };
   const syncAcademies = instrumentSync(
     makeSyncAcademies({
     source: instrumentCatalogSource(catalogSource, telemetry),

@@ -3,6 +3,9 @@ import type { Price } from '../domain/price.ts';
 import type { Logger } from './ports/logger.ts';
 import type { PriceSource } from './ports/price-source.ts';
 
+// The catalogue snapshot hands back the same array while nothing changed: its keys are worked out once.
+const lookupKeysOf = new WeakMap<readonly Academy[], readonly string[]>();
+
 /**
  * Prices for the academies about to be shown. A failing price source never
  * fails the request (spec §3): the academies go out with `prices: []`.
@@ -12,7 +15,11 @@ export async function pricesFor(
   prices: PriceSource,
   logger: Logger,
 ): Promise<ReadonlyMap<string, Price>> {
-  const lookupKeys = [...new Set(academies.flatMap((academy) => academy.stripePriceLookupKey ?? []))];
+  let lookupKeys = lookupKeysOf.get(academies);
+  if (lookupKeys === undefined) {
+    lookupKeys = [...new Set(academies.flatMap((academy) => academy.stripePriceLookupKey ?? []))];
+    lookupKeysOf.set(academies, lookupKeys);
+  }
   if (lookupKeys.length === 0) return new Map();
   try {
     return await prices.pricesForLookupKeys(lookupKeys);

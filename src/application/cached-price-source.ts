@@ -43,6 +43,11 @@ export function cachedPriceSource(inner: PriceSource, options: CachedPriceSource
   const reportedSlow = new WeakSet<Promise<Outcome>>();
   // A fetch started before invalidate() may carry what the webhook just changed: it must not refill the cache.
   let generation = 0;
+  // Bumped whenever an entry is written: an answer computed before is then recomputed.
+  let entriesVersion = 0;
+  // All-fresh answers per lookup-key array (the catalogue passes the same array while nothing changed),
+  // reused until an entry changes or the first of them expires: the same Map, without per-key work.
+  const answered = new WeakMap<readonly string[], { readonly answer: ReadonlyMap<string, Price>; readonly generation: number; readonly entriesVersion: number; readonly freshUntil: number }>();
 
   function startFetch(keys: string[]): Promise<Outcome> {
     const pending = fetchOutcome(keys, generation).finally(() => {
@@ -80,12 +85,18 @@ export function cachedPriceSource(inner: PriceSource, options: CachedPriceSource
   function remember(keys: readonly string[], priceOf: (key: string) => Price | undefined, forMs: number): void {
     const freshUntil = clock.now().getTime() + forMs;
     for (const key of keys) entries.set(key, { price: priceOf(key), freshUntil });
+    entriesVersion += 1;
   }
 
   return {
     async pricesForLookupKeys(lookupKeys) {
-      const keys = [...new Set(lookupKeys.filter((key) => key.trim() !== ''))];
       const now = clock.now().getTime();
+      const reusable = answered.get(lookupKeys);
+      if (reusable && reusable.generation === generation && reusable.entriesVersion === entriesVersion && now < reusable.freshUntil) {
+        telemetry.priceLookup('hit');
+        return reusable.answer;
+      }
+      const keys = [...new Set(lookupKeys.filter((key) => key.trim() !== ''))];
       const fresh = new Map<string, Price | undefined>();
       const pendingOf = new Map<string, Promise<Outcome>>();
       const missing: string[] = [];
@@ -120,10 +131,15 @@ export function cachedPriceSource(inner: PriceSource, options: CachedPriceSource
         if (price) answer.set(key, price);
       }
       telemetry.priceLookup(pendings.length === 0 ? 'hit' : degraded ? 'stale' : 'miss');
+      if (pendings.length === 0) {
+        const freshUntil = Math.min(...keys.map((key) => entries.get(key)?.freshUntil ?? now));
+        answered.set(lookupKeys, { answer, generation, entriesVersion, freshUntil });
+      }
       return answer;
     },
     invalidate() {
       generation += 1;
+      entriesVersion += 1;
       entries.clear();
       inFlight.clear();
     },

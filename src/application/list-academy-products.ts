@@ -1,3 +1,5 @@
+import type { Academy } from '../domain/academy.ts';
+import type { Price } from '../domain/price.ts';
 import type { AcademyProduct } from './academy-product.ts';
 import { toAcademyProduct } from './academy-product.ts';
 import { pricesFor } from './academy-prices.ts';
@@ -12,13 +14,32 @@ export interface CatalogueDeps {
   readonly logger: Logger;
 }
 
-export type ListAcademyProducts = (filter: AcademyFilter) => Promise<AcademyProduct[]>;
+export type ListAcademyProducts = (filter: AcademyFilter) => Promise<readonly AcademyProduct[]>;
 
-/** The public list: filtered in the repository, priced only when something matched. */
+/**
+ * The public list: filtered in the repository, priced only when something matched. While
+ * the repository hands back the same array and the price source the same Price objects
+ * (the snapshot and the price cache do), the same result array comes back, so the HTTP
+ * adapter can reuse its bytes (docs/decisions/0010).
+ */
 export function makeListAcademyProducts(deps: CatalogueDeps): ListAcademyProducts {
+  const built = new WeakMap<readonly Academy[], { readonly prices: readonly (Price | undefined)[]; readonly products: readonly AcademyProduct[] }>();
   return async (filter) => {
     const academies = await deps.academies.list(filter);
-    const prices = await pricesFor(academies, deps.prices, deps.logger);
-    return academies.map((academy) => toAcademyProduct(academy, prices, deps.thumbnailBaseUrl));
+    const pricesByKey = await pricesFor(academies, deps.prices, deps.logger);
+    const prices = academies.map((academy) => priceOf(academy, pricesByKey));
+    const previous = built.get(academies);
+    if (previous && sameItems(previous.prices, prices)) return previous.products;
+    const products = Object.freeze(academies.map((academy) => toAcademyProduct(academy, pricesByKey, deps.thumbnailBaseUrl)));
+    built.set(academies, { prices, products });
+    return products;
   };
+}
+
+export function priceOf(academy: Academy, pricesByLookupKey: ReadonlyMap<string, Price>): Price | undefined {
+  return academy.stripePriceLookupKey ? pricesByLookupKey.get(academy.stripePriceLookupKey) : undefined;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, index) => item === b[index]);
 }

@@ -1,15 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type KyselyConfig } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { AcademiesTable } from './tables/academies.ts';
 import type { CheckoutIntentsTable } from './tables/checkout-intents.ts';
+import type { CatalogueStateTable } from './tables/catalogue-state.ts';
 
 /** Every table this service owns; later migrations add their tables here. */
 export interface Database {
   academies: AcademiesTable;
   checkout_intents: CheckoutIntentsTable;
+  catalogue_state: CatalogueStateTable;
 }
 
 export interface DatabaseOptions {
@@ -18,6 +20,8 @@ export interface DatabaseOptions {
   /** Folder for a persistent PGlite database; undefined keeps it in memory. */
   readonly pgliteDir?: string;
   readonly poolMax?: number;
+  /** Called with the SQL of every statement run (the benchmark counts them); errors included. */
+  readonly onQuery?: (sql: string) => void;
 }
 
 export interface DatabaseHandle {
@@ -26,6 +30,9 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+/** Client-side bound on one statement (tests/faults/postgres-faults.test.ts: network partition). */
+export const QUERY_TIMEOUT_MS = 10_000;
+
 export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({
@@ -33,20 +40,38 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       max: options.poolMax ?? 10,
       // Fail a request quickly (→ 502) rather than hang when the server is unreachable.
       connectionTimeoutMillis: 5_000,
+      // A partition leaves established connections open but silent: without a bound a request would
+      // hang until the HTTP request timeout and hold a pool slot. This bounds every statement's wait
+      // (lock waits included, so a second sync or migration gives up after it rather than queueing).
+      query_timeout: QUERY_TIMEOUT_MS,
+      keepAlive: true,
     });
     // An idle client killed by the server (restart, failover, pg_terminate_backend)
     // emits 'error' on the pool; unhandled, that would crash the whole process.
     pool.on('error', (error) => {
       process.emitWarning(`idle PostgreSQL connection failed: ${error.message}`);
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    // A checked-out client whose connection drops (reset, failover, partition healing) emits 'error'
+    // too, and the pool listens only to idle ones: without this the process crashed. Its query has
+    // already failed (→ 502) and the pool discards the broken client on release.
+    pool.on('connect', (client) => {
+      client.on('error', (error) => {
+        process.emitWarning(`PostgreSQL connection failed while in use: ${error.message}`);
+      });
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...queryLog(options) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
   if (options.pgliteDir !== undefined) mkdirSync(options.pgliteDir, { recursive: true });
   const pglite = await PGlite.create(options.pgliteDir);
   // kysely-pglite-dialect ≥ 1.3.1 closes PGlite when Kysely is destroyed.
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), ...queryLog(options) });
   return { db, kind: 'pglite', close: () => db.destroy() };
+}
+
+function queryLog(options: DatabaseOptions): Pick<KyselyConfig, 'log'> {
+  const { onQuery } = options;
+  return onQuery ? { log: (event) => onQuery(event.query.sql) } : {};
 }
 
 /** True for PostgreSQL's unique_violation (SQLSTATE 23505), from pg and from PGlite alike. */

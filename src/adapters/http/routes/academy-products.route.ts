@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ListAcademyProducts } from '../../../application/list-academy-products.ts';
 import type { GetAcademyProduct } from '../../../application/get-academy-product.ts';
+import type { AcademyProduct } from '../../../application/academy-product.ts';
 import { academyProductJson } from '../academy-product.serializer.ts';
-import { sendCacheableJson } from '../conditional-get.ts';
+import { jsonBodyCache, sendCacheableJson } from '../conditional-get.ts';
 import { rejectSyncParameter } from '../reject-sync-parameter.ts';
 import { methodNotAllowed } from '../method-not-allowed.ts';
 import {
@@ -33,6 +34,14 @@ const NOT_MODIFIED = { type: 'null', description: 'Not modified: the `If-None-Ma
 export const academyProductsRoutes: FastifyPluginAsyncTypebox<AcademyProductsRouteDeps> = async (app, deps) => {
   // One limiter over the plugin's root store: list and detail share the `academy_unauthenticated` budget.
   const rateLimited = app.rateLimit();
+  // Same result object from the use case (nothing changed) → the same bytes and ETag, nothing serialized.
+  const listBody = jsonBodyCache((products: readonly AcademyProduct[]) => ({
+    count: products.length,
+    next: null,
+    previous: null,
+    results: products.map(academyProductJson),
+  }));
+  const detailBody = jsonBodyCache(academyProductJson);
   app.get(
     LIST_PATH,
     {
@@ -57,8 +66,7 @@ export const academyProductsRoutes: FastifyPluginAsyncTypebox<AcademyProductsRou
         tags: (query.tag ?? []).filter((tag) => tag.trim() !== ''),
         includeInactive: query.include_inactive === 'true',
       });
-      const results = products.map(academyProductJson);
-      return sendCacheableJson(request, reply, { count: results.length, next: null, previous: null, results });
+      return sendCacheableJson(request, reply, listBody(products));
     },
   );
 
@@ -82,7 +90,7 @@ export const academyProductsRoutes: FastifyPluginAsyncTypebox<AcademyProductsRou
     },
     async (request, reply) => {
       const product = await deps.getAcademyProduct(request.params.id);
-      return sendCacheableJson(request, reply, academyProductJson(product));
+      return sendCacheableJson(request, reply, detailBody(product));
     },
   );
 

@@ -1,0 +1,136 @@
+import type { SyncScaleResult } from './sync-scale.ts';
+
+export interface EndpointResult {
+  readonly name: string;
+  readonly requests: number;
+  readonly errors: number;
+  readonly statuses: Record<string, number>;
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly cpuMicrosPerRequest: number;
+  readonly seconds: number;
+  readonly statements: number;
+  readonly statementsPer1000: number;
+  readonly stripeCallsPer1000: number;
+  readonly serializationsPer1000: number;
+}
+
+export interface BenchResults {
+  readonly machine: { cpus: number; node: string; database: string; connections: number; secondsPerEndpoint: number };
+  readonly academies: number;
+  readonly responseBytes: number;
+  readonly endpoints: readonly EndpointResult[];
+  /** Peak during the steady-state runs; the cold burst (1,000 sockets at once) and the RSS before any load apart. */
+  readonly peakRssMb: number;
+  readonly burstPeakRssMb: number;
+  readonly startRssMb: number;
+  readonly cold: { requests: number; ok: number; stripeCalls: number; expectedStripeCalls: number; statements: number; p99Ms: number };
+  readonly sync: SyncScaleResult;
+  verdicts?: readonly Verdict[];
+}
+
+export interface Verdict {
+  readonly target: string;
+  readonly measured: string;
+  readonly pass: boolean;
+}
+
+const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** The targets of issue 6, judged on one run's figures. */
+export function verdicts(results: BenchResults): Verdict[] {
+  const byName = (prefix: string) => results.endpoints.find((e) => e.name.startsWith(prefix));
+  const baseline = byName('baseline');
+  const list = byName('list 200');
+  const notModified = byName('list 304');
+  const served = results.endpoints.filter((e) => !e.name.startsWith('baseline'));
+  const out: Verdict[] = [];
+  if (baseline && list) {
+    const throughput = list.requestsPerSecond / baseline.requestsPerSecond;
+    const cpu = list.cpuMicrosPerRequest / baseline.cpuMicrosPerRequest;
+    const p99 = list.p99Ms / baseline.p99Ms;
+    out.push({ target: 'list throughput ≥ 0.8 × baseline', measured: `${fixed(throughput)} ×`, pass: throughput >= 0.8 });
+    out.push({ target: 'list server CPU per request ≤ 1.25 × baseline', measured: `${fixed(cpu)} ×`, pass: cpu <= 1.25 });
+    out.push({ target: 'list p99 ≤ 2 × baseline p99', measured: `${fixed(p99)} ×`, pass: p99 <= 2 });
+  }
+  for (const endpoint of served) {
+    // One version read per second is the design; anything per request would be thousands.
+    const allowed = Math.ceil(endpoint.seconds) + 2;
+    out.push({
+      target: `${endpoint.name}: no SQL per request (≤ 1 version read per second)`,
+      measured: `${endpoint.statements} statements in ${fixed(endpoint.seconds, 1)} s (${fixed(endpoint.statementsPer1000, 3)} / 1,000 req)`,
+      pass: endpoint.statements <= allowed,
+    });
+    out.push({ target: `${endpoint.name}: no Stripe call per request`, measured: `${fixed(endpoint.stripeCallsPer1000, 3)} / 1,000 req`, pass: endpoint.stripeCallsPer1000 === 0 });
+    out.push({ target: `${endpoint.name}: every response 200/304`, measured: `${JSON.stringify(endpoint.statuses)}, ${endpoint.errors} errors`, pass: endpoint.errors === 0 && Object.keys(endpoint.statuses).every((s) => s === '200' || s === '304') });
+  }
+  if (notModified) {
+    out.push({ target: 'a 304 costs no serialization', measured: `${fixed(notModified.serializationsPer1000, 3)} body serializations / 1,000 req`, pass: notModified.serializationsPer1000 === 0 });
+  }
+  const { cold, sync } = results;
+  out.push({ target: `${cold.requests} concurrent cold requests → ⌈keys/10⌉ = ${cold.expectedStripeCalls} Stripe calls`, measured: `${cold.stripeCalls} calls, ${cold.statements} SQL statements, ${cold.ok} × 200`, pass: cold.stripeCalls <= cold.expectedStripeCalls && cold.ok === cold.requests });
+  out.push({ target: `sync of ${sync.create.academies} academies < 5 s`, measured: `${fixed(sync.create.ms / 1000)} s`, pass: sync.create.ms < 5_000 });
+  out.push({
+    target: 'sync statements do not grow with the number of academies',
+    measured: `${sync.small.statements} for ${sync.small.academies}, ${sync.create.statements} for ${sync.create.academies}`,
+    pass: sync.small.statements === sync.create.statements,
+  });
+  out.push({
+    target: 'the no-op resync writes nothing',
+    measured: `${sync.noop.writeStatements} writes, version ${sync.noop.versionMoved ? 'moved' : 'unchanged'}, ${sync.noop.unchanged} unchanged`,
+    pass: sync.noop.writeStatements === 0 && !sync.noop.versionMoved,
+  });
+  out.push({ target: 'peak RSS under load < 200 MB', measured: `${fixed(results.peakRssMb, 0)} MB steady, ${fixed(results.burstPeakRssMb, 0)} MB with the burst`, pass: results.burstPeakRssMb < 200 });
+  return out;
+}
+
+/** Prints the tables and verdicts; returns the number of failed targets. */
+export function printReport(results: BenchResults): number {
+  const baseline = results.endpoints.find((e) => e.name.startsWith('baseline'));
+  const { machine } = results;
+  console.log(
+    `\nacademy-billing bench — ${machine.cpus} CPUs, Node ${machine.node}, ${machine.database}, ${results.academies} academies (${results.responseBytes} B list), ` +
+      `${machine.connections} connections, ${machine.secondsPerEndpoint} s per endpoint\n`,
+  );
+  console.log(
+    table(
+      ['endpoint', 'req/s', '× base', 'p50 ms', 'p99 ms', '× base', 'CPU µs/req', '× base', 'SQL /1k', 'Stripe /1k', 'body JSON /1k'],
+      results.endpoints.map((e) => [
+        e.name,
+        fixed(e.requestsPerSecond, 0),
+        baseline ? fixed(e.requestsPerSecond / baseline.requestsPerSecond) : '',
+        fixed(e.p50Ms, 3),
+        fixed(e.p99Ms, 3),
+        baseline ? fixed(e.p99Ms / baseline.p99Ms) : '',
+        fixed(e.cpuMicrosPerRequest, 1),
+        baseline ? fixed(e.cpuMicrosPerRequest / baseline.cpuMicrosPerRequest) : '',
+        fixed(e.statementsPer1000, 3),
+        fixed(e.stripeCallsPer1000, 3),
+        fixed(e.serializationsPer1000, 3),
+      ]),
+    ),
+  );
+  const { sync, cold } = results;
+  console.log(`\nRSS: ${fixed(results.startRssMb, 0)} MB before load, peak ${fixed(results.peakRssMb, 0)} MB under steady load, ${fixed(results.burstPeakRssMb, 0)} MB with the cold burst (whole bench process: server, fake Stripe and catalog${results.machine.database === 'pglite' ? ', embedded PGlite' : ''})`);
+  console.log(`cold burst: ${cold.requests} concurrent requests → ${cold.stripeCalls} Stripe calls, ${cold.statements} SQL statements, p99 ${fixed(cold.p99Ms, 1)} ms\n`);
+  console.log(
+    table(
+      ['sync', 'academies', 'time s', 'statements', 'writes', 'created', 'updated', 'unchanged'],
+      (['small', 'create', 'update', 'noop'] as const).map((kind) => {
+        const run = sync[kind];
+        return [kind, String(run.academies), fixed(run.ms / 1000), String(run.statements), String(run.writeStatements), String(run.created), String(run.updated), String(run.unchanged)];
+      }),
+    ),
+  );
+  const judged = verdicts(results);
+  results.verdicts = judged;
+  console.log(`\n${table(['target', 'measured', 'verdict'], judged.map((v) => [v.target, v.measured, v.pass ? 'PASS' : 'FAIL']))}`);
+  return judged.filter((v) => !v.pass).length;
+}

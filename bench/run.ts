@@ -1,0 +1,229 @@
+/**
+ * `npm run bench`: the public catalogue against a bare Fastify route in the same process,
+ * Stripe and SQL volume per request, a cold burst, and the sync at scale (issue 6).
+ * Targets are checked here and printed as PASS/FAIL; results go to bench/results.json.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { buildApp } from '../src/adapters/http/app.ts';
+import { createLogger } from '../src/adapters/logging/pino-logger.ts';
+import { buildDeps } from '../src/composition-root.ts';
+import { loadConfig } from '../src/config.ts';
+import { startFakeCatalog } from '../tests/helpers/fake-catalog.ts';
+import { startFakeStripe, stripePrice } from '../tests/helpers/fake-stripe.ts';
+import { CUSTOMER, academyItem } from '../tests/helpers/sync-harness.ts';
+import { createBenchDatabase } from './databases.ts';
+import { printReport, type EndpointResult, type BenchResults } from './report.ts';
+import { measureSyncAtScale } from './sync-scale.ts';
+
+const ACADEMIES = 50;
+const SYNC_ACADEMIES = 5_000;
+const CONNECTIONS = 10;
+const WARMUP_SECONDS = 2;
+const ROUNDS = 2;
+const ROUND_SECONDS = 5;
+const COLD_REQUESTS = 1_000;
+const LIST = '/api/v1/academy-products/';
+const BASELINE = '/bench/baseline';
+const REPO_ROOT = new URL('..', import.meta.url).pathname;
+
+interface LoadResult {
+  readonly requests: number;
+  readonly requestsPerSecond: number;
+  readonly errors: number;
+  readonly statuses: Record<string, number>;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly latenciesMs: number[];
+}
+
+/** autocannon in a child process, so the load generator never shares the server's event loop. */
+function load(spec: { url: string; connections: number; duration?: number; amount?: number; headers?: Record<string, string> }): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', JSON.stringify(spec)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited with ${code}`))));
+  });
+}
+
+const serverUrl = process.env.DATABASE_URL;
+const pgliteDir = await mkdtemp(join(tmpdir(), 'academy-billing-bench-'));
+const benchDatabase = serverUrl ? await createBenchDatabase(serverUrl, 'http') : undefined;
+const cleanups: Array<() => Promise<unknown>> = [() => rm(pgliteDir, { recursive: true, force: true })];
+if (benchDatabase) cleanups.unshift(() => benchDatabase.drop());
+
+try {
+  const results = await runBench();
+  const failed = printReport(results);
+  await writeFile(new URL('results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  process.exitCode = failed > 0 ? 1 : 0;
+} finally {
+  for (const cleanup of cleanups) await cleanup().catch((error: unknown) => console.error('cleanup failed:', error));
+}
+
+async function runBench(): Promise<BenchResults> {
+  const stripe = await startFakeStripe({
+    prices: Array.from({ length: ACADEMIES }, (_, i) =>
+      stripePrice({ id: `price_bench_${i + 1}`, lookup_key: `bench_price_${i + 1}`, product: `prod_bench_${i + 1}`, unit_amount: 1_000 + i }),
+    ),
+  });
+  cleanups.unshift(() => stripe.close());
+  const catalog = await startFakeCatalog({
+    pageSize: 100,
+    enterpriseCustomer: CUSTOMER,
+    academies: Array.from({ length: ACADEMIES }, (_, i) =>
+      academyItem(i + 1, {
+        stripe_price_lookup_key: `bench_price_${i + 1}`,
+        stripe_product_id: `prod_bench_${i + 1}`,
+        display_order: i,
+        tags: [{ id: 1, title: 'bench' }, { id: i + 2, title: `topic-${i % 5}` }],
+      }),
+    ),
+  });
+  cleanups.unshift(() => catalog.close());
+
+  const config = loadConfig({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    ...(benchDatabase ? { DATABASE_URL: benchDatabase.url } : { PGLITE_DIR: join(pgliteDir, 'pglite') }),
+    STRIPE_SECRET_KEY: 'sk_test_bench',
+    STRIPE_API_URL: stripe.url,
+    CATALOG_API_URL: catalog.apiUrl,
+    CATALOG_OAUTH_TOKEN_URL: catalog.tokenUrl,
+    CATALOG_CLIENT_ID: catalog.clientId,
+    CATALOG_CLIENT_SECRET: catalog.clientSecret,
+    ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID: CUSTOMER,
+    ACADEMY_PRODUCTS_RATE_LIMIT: '1000000/second',
+  });
+  const logger = createLogger(config.logLevel);
+  let statements = 0;
+  const deps = await buildDeps(config, logger, { onQuery: () => (statements += 1) });
+  cleanups.unshift(() => deps.close());
+  await deps.migrate();
+  const loaded = await deps.syncAcademies();
+  if (loaded.created !== ACADEMIES) throw new Error(`expected ${ACADEMIES} academies, the sync created ${loaded.created}`);
+
+  const app = await buildApp(deps, {
+    logger,
+    trustProxy: 0,
+    rateLimit: config.academies.rateLimit,
+    metricsRegistry: deps.metricsRegistry,
+  });
+  // The baseline: a bare route in the same server (same plugins and global hooks) sending the list's bytes.
+  let baselineBytes = Buffer.alloc(0);
+  app.get(BASELINE, { schema: { hide: true } }, async (_request, reply) => reply.type('application/json; charset=utf-8').send(baselineBytes));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  cleanups.unshift(() => app.close());
+  const address = app.server.address();
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const first = await fetch(`${base}${LIST}`);
+  baselineBytes = Buffer.from(await first.arrayBuffer());
+  const etag = first.headers.get('etag') ?? '';
+  const detailId = 'prod_bench_7';
+
+  // Body serializations are counted by wrapping JSON.stringify (bench only): a list envelope or an
+  // academy is a catalogue body; a cached body needs none. (pino's per-request child logger also
+  // calls JSON.stringify, in the baseline too: not counted.)
+  let stringifyCalls = 0;
+  const stringify = JSON.stringify;
+  JSON.stringify = ((...args: Parameters<typeof stringify>) => {
+    const [value] = args;
+    if (typeof value === 'object' && value !== null && ('results' in value || 'prices' in value)) stringifyCalls += 1;
+    return stringify(...args);
+  }) as typeof JSON.stringify;
+
+  const startRssBytes = process.memoryUsage().rss;
+  let peakRssBytes = 0;
+  const rssSampler = setInterval(() => (peakRssBytes = Math.max(peakRssBytes, process.memoryUsage().rss)), 50);
+  cleanups.unshift(async () => clearInterval(rssSampler));
+
+  const endpoints = [
+    { name: 'baseline (bare route, same bytes)', path: BASELINE, headers: {} },
+    { name: 'list 200', path: LIST, headers: {} },
+    { name: 'detail 200', path: `${LIST}${detailId}/`, headers: {} },
+    { name: 'list 304 (If-None-Match)', path: LIST, headers: { 'if-none-match': etag } },
+  ] as const;
+  for (const endpoint of endpoints) await load({ url: `${base}${endpoint.path}`, connections: CONNECTIONS, duration: WARMUP_SECONDS, headers: endpoint.headers });
+
+  const totals = new Map<string, { requests: number; seconds: number; cpuMicros: number; statements: number; stripeCalls: number; stringify: number; statuses: Record<string, number>; latencies: number[]; errors: number }>();
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const endpoint of endpoints) {
+      const before = { statements, stripe: stripe.calls, stringify: stringifyCalls, cpu: process.cpuUsage() };
+      const result = await load({ url: `${base}${endpoint.path}`, connections: CONNECTIONS, duration: ROUND_SECONDS, headers: endpoint.headers });
+      const cpu = process.cpuUsage(before.cpu);
+      const total = totals.get(endpoint.name) ?? { requests: 0, seconds: 0, cpuMicros: 0, statements: 0, stripeCalls: 0, stringify: 0, statuses: {}, latencies: [], errors: 0 };
+      total.requests += result.requests;
+      total.seconds += result.requests / result.requestsPerSecond;
+      total.cpuMicros += cpu.user + cpu.system;
+      total.statements += statements - before.statements;
+      total.stripeCalls += stripe.calls - before.stripe;
+      total.stringify += stringifyCalls - before.stringify;
+      total.errors += result.errors;
+      for (const [status, count] of Object.entries(result.statuses)) total.statuses[status] = (total.statuses[status] ?? 0) + count;
+      total.latencies.push(...result.latenciesMs);
+      totals.set(endpoint.name, total);
+    }
+  }
+  const endpointResults: EndpointResult[] = endpoints.map(({ name }) => {
+    const total = totals.get(name);
+    if (!total) throw new Error(`no measurements for ${name}`);
+    const sorted = total.latencies.sort((a, b) => a - b);
+    const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+    return {
+      name,
+      requests: total.requests,
+      errors: total.errors,
+      statuses: total.statuses,
+      requestsPerSecond: total.requests / total.seconds,
+      p50Ms: at(50),
+      p99Ms: at(99),
+      cpuMicrosPerRequest: total.cpuMicros / total.requests,
+      statements: total.statements,
+      seconds: total.seconds,
+      statementsPer1000: (total.statements / total.requests) * 1000,
+      stripeCallsPer1000: (total.stripeCalls / total.requests) * 1000,
+      serializationsPer1000: (total.stringify / total.requests) * 1000,
+    };
+  });
+
+  const steadyPeakRssBytes = peakRssBytes;
+  // Cold: another writer bumps the catalogue version, the price cache is dropped, then 1,000 requests at once.
+  await sql`update academies set modified = modified where false`.execute(deps.database.db);
+  deps.priceCache.invalidate();
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  const cold = { statements, stripe: stripe.calls };
+  const burst = await load({ url: `${base}${LIST}`, connections: COLD_REQUESTS, amount: COLD_REQUESTS });
+  const coldResult = {
+    requests: burst.requests,
+    ok: burst.statuses['200'] ?? 0,
+    stripeCalls: stripe.calls - cold.stripe,
+    expectedStripeCalls: Math.ceil(ACADEMIES / 10),
+    statements: statements - cold.statements,
+    p99Ms: burst.p99Ms,
+  };
+  clearInterval(rssSampler);
+  JSON.stringify = stringify;
+  await app.close();
+
+  const syncDatabase = serverUrl ? await createBenchDatabase(serverUrl, 'sync') : undefined;
+  if (syncDatabase) cleanups.unshift(() => syncDatabase.drop());
+  const sync = await measureSyncAtScale({ ...(syncDatabase ? { databaseUrl: syncDatabase.url } : {}), academies: SYNC_ACADEMIES, small: 500 });
+
+  return {
+    machine: { cpus: (await import('node:os')).cpus().length, node: process.version, database: deps.database.kind, connections: CONNECTIONS, secondsPerEndpoint: ROUNDS * ROUND_SECONDS },
+    academies: ACADEMIES,
+    responseBytes: baselineBytes.length,
+    endpoints: endpointResults,
+    peakRssMb: steadyPeakRssBytes / 1_048_576,
+    burstPeakRssMb: peakRssBytes / 1_048_576,
+    startRssMb: startRssBytes / 1_048_576,
+    cold: coldResult,
+    sync,
+  };
+}
