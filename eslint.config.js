@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.data/', '.tap/', 'coverage/', 'openapi/', '.scratch/', 'test-results/'] },
+  { ignores: ['dist/', 'node_modules/', '.data/', '.tap/', 'coverage/', 'openapi/', '.scratch/', 'test-results/', '.bench-dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

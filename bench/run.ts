@@ -17,6 +17,7 @@ import { startFakeStripe, stripePrice } from '../tests/helpers/fake-stripe.ts';
 import { CUSTOMER, academyItem } from '../tests/helpers/sync-harness.ts';
 import { createBenchDatabase } from './databases.ts';
 import { printReport, type EndpointResult, type BenchResults } from './report.ts';
+import { measureServiceRss } from './service-rss.ts';
 import { measureSyncAtScale } from './sync-scale.ts';
 
 const ACADEMIES = 50;
@@ -104,7 +105,8 @@ async function runBench(): Promise<BenchResults> {
   const logger = createLogger(config.logLevel);
   let statements = 0;
   const deps = await buildDeps(config, logger, { onQuery: () => (statements += 1) });
-  cleanups.unshift(() => deps.close());
+  let depsClosed = false;
+  cleanups.unshift(async () => depsClosed || deps.close());
   await deps.migrate();
   const loaded = await deps.syncAcademies();
   if (loaded.created !== ACADEMIES) throw new Error(`expected ${ACADEMIES} academies, the sync created ${loaded.created}`);
@@ -210,6 +212,24 @@ async function runBench(): Promise<BenchResults> {
   clearInterval(rssSampler);
   JSON.stringify = stringify;
   await app.close();
+  // The same database, now served by the real process alone (PGlite allows one process: close ours first).
+  await deps.close();
+  depsClosed = true;
+  const serviceEnv = Object.fromEntries(
+    Object.entries({
+      DATABASE_URL: benchDatabase?.url,
+      PGLITE_DIR: benchDatabase ? undefined : join(pgliteDir, 'pglite'),
+      STRIPE_SECRET_KEY: 'sk_test_bench',
+      STRIPE_API_URL: stripe.url,
+      CATALOG_API_URL: catalog.apiUrl,
+      CATALOG_OAUTH_TOKEN_URL: catalog.tokenUrl,
+      CATALOG_CLIENT_ID: catalog.clientId,
+      CATALOG_CLIENT_SECRET: catalog.clientSecret,
+      ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID: CUSTOMER,
+      ACADEMY_PRODUCTS_RATE_LIMIT: '1000000/second',
+    }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  const service = await measureServiceRss(serviceEnv, load, LIST);
 
   const syncDatabase = serverUrl ? await createBenchDatabase(serverUrl, 'sync') : undefined;
   if (syncDatabase) cleanups.unshift(() => syncDatabase.drop());
@@ -223,6 +243,7 @@ async function runBench(): Promise<BenchResults> {
     peakRssMb: steadyPeakRssBytes / 1_048_576,
     burstPeakRssMb: peakRssBytes / 1_048_576,
     startRssMb: startRssBytes / 1_048_576,
+    service,
     cold: coldResult,
     sync,
   };

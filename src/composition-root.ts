@@ -9,7 +9,6 @@ import { systemClock } from './application/ports/clock.ts';
 import type { PriceSource } from './application/ports/price-source.ts';
 import type { TokenVerifier } from './application/ports/token-verifier.ts';
 import { jwtVerifier } from './adapters/auth/jwt-verifier.ts';
-import { createRedisClient } from './adapters/redis/redis-client.ts';
 import { prometheusTelemetry } from './adapters/metrics/prometheus-telemetry.ts';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { instrumentCatalogSource, instrumentPriceSource, instrumentSync } from './application/instrumented-sources.ts';
@@ -84,7 +83,10 @@ export async function buildDeps(config: Config, logger: PinoLogger, hooks: Build
     logger: logger.child({ component: 'price-cache' }),
     telemetry,
   });
-  const redis = config.redisUrl ? createRedisClient(config.redisUrl, logger.child({ component: 'redis' })) : undefined;
+  // ioredis is loaded only when REDIS_URL is set (it is a large module a single replica does not need).
+  const redis = config.redisUrl
+    ? (await import('./adapters/redis/redis-client.ts')).createRedisClient(config.redisUrl, logger.child({ component: 'redis' }))
+    : undefined;
   // The public catalogue reads a snapshot re-validated at most once a second (docs/decisions/0010).
   const catalogueSnapshot = memoizedAcademyRepository(academies, {
     version: postgresCatalogueVersion(database.db),

@@ -1,7 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type KyselyConfig } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { AcademiesTable } from './tables/academies.ts';
 import type { CheckoutIntentsTable } from './tables/checkout-intents.ts';
@@ -63,6 +61,8 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
   if (options.pgliteDir !== undefined) mkdirSync(options.pgliteDir, { recursive: true });
+  // Loaded only for the embedded default, so a PostgreSQL deployment does not carry the engine's code.
+  const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
   const pglite = await PGlite.create(options.pgliteDir);
   // kysely-pglite-dialect ≥ 1.3.1 closes PGlite when Kysely is destroyed.
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), ...queryLog(options) });
