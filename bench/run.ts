@@ -88,10 +88,8 @@ async function runBench(): Promise<BenchResults> {
   });
   cleanups.unshift(() => catalog.close());
 
-  const config = loadConfig({
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'warn',
+  // The service's environment, shared by the in-process server and the separate serve process.
+  const serviceEnv: Record<string, string> = {
     ...(benchDatabase ? { DATABASE_URL: benchDatabase.url } : { PGLITE_DIR: join(pgliteDir, 'pglite') }),
     STRIPE_SECRET_KEY: 'sk_test_bench',
     STRIPE_API_URL: stripe.url,
@@ -101,7 +99,8 @@ async function runBench(): Promise<BenchResults> {
     CATALOG_CLIENT_SECRET: catalog.clientSecret,
     ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID: CUSTOMER,
     ACADEMY_PRODUCTS_RATE_LIMIT: '1000000/second',
-  });
+  };
+  const config = loadConfig({ ...serviceEnv, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn' });
   const logger = createLogger(config.logLevel);
   let statements = 0;
   const deps = await buildDeps(config, logger, { onQuery: () => (statements += 1) });
@@ -215,20 +214,6 @@ async function runBench(): Promise<BenchResults> {
   // The same database, now served by the real process alone (PGlite allows one process: close ours first).
   await deps.close();
   depsClosed = true;
-  const serviceEnv = Object.fromEntries(
-    Object.entries({
-      DATABASE_URL: benchDatabase?.url,
-      PGLITE_DIR: benchDatabase ? undefined : join(pgliteDir, 'pglite'),
-      STRIPE_SECRET_KEY: 'sk_test_bench',
-      STRIPE_API_URL: stripe.url,
-      CATALOG_API_URL: catalog.apiUrl,
-      CATALOG_OAUTH_TOKEN_URL: catalog.tokenUrl,
-      CATALOG_CLIENT_ID: catalog.clientId,
-      CATALOG_CLIENT_SECRET: catalog.clientSecret,
-      ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID: CUSTOMER,
-      ACADEMY_PRODUCTS_RATE_LIMIT: '1000000/second',
-    }).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
   const service = await measureServiceRss(serviceEnv, load, LIST);
 
   const syncDatabase = serverUrl ? await createBenchDatabase(serverUrl, 'sync') : undefined;
