@@ -59,7 +59,8 @@ async function createDatabaseOnServer(serverUrl: string): Promise<TestDatabase> 
   };
 }
 
-async function runAdminStatement(serverUrl: string, statement: string): Promise<void> {
+/** One statement on the server's maintenance connection (CREATE/DROP DATABASE). */
+export async function runAdminStatement(serverUrl: string, statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {

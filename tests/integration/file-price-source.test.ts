@@ -3,29 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { EXAMPLE_LOOKUP_KEYS, recordingLogger } from '../helpers/example-prices.ts';
 import { filePriceSource } from '../../src/adapters/stripe/file-price-source.ts';
-import type { Logger } from '../../src/application/ports/logger.ts';
 import { PriceSourceUnavailable } from '../../src/application/ports/price-source.ts';
 
 const EXAMPLE_PRICES = fileURLToPath(new URL('../../examples/prices.json', import.meta.url));
-const EXAMPLE_KEYS = [
-  'essentials_ai_yearly',
-  'essentials_data_yearly_jpy',
-  'essentials_leadership_tiered',
-  'essentials_leadership_yearly',
-  'essentials_cloud_yearly_eur',
-  'essentials_security_yearly',
-  'essentials_mainframe_yearly',
-];
-
-function recordingLogger(): Logger & { warnings: object[] } {
-  const warnings: object[] = [];
-  return { warnings, info() {}, error() {}, debug() {}, warn: (obj) => void warnings.push(obj) };
-}
 
 t.test('the six usable example prices are found and the tiered one is skipped', async (t) => {
   const logger = recordingLogger();
-  const found = await filePriceSource(EXAMPLE_PRICES, { logger }).pricesForLookupKeys(EXAMPLE_KEYS);
+  const found = await filePriceSource(EXAMPLE_PRICES, { logger }).pricesForLookupKeys(EXAMPLE_LOOKUP_KEYS);
   t.same(
     [...found.values()].map((p) => p.id),
     ['price_1QaiYearly', 'price_1QdataJpy', 'price_1QleadYearly', 'price_1QcloudEur', 'price_1QsecYearly', 'price_1QmainYearly'],

@@ -1,29 +1,15 @@
 import t from 'tap';
+import { EXAMPLE_LOOKUP_KEYS, recordingLogger } from '../helpers/example-prices.ts';
 import type { Test } from 'tap';
 import { createStripeClient } from '../../src/adapters/stripe/client.ts';
 import { stripePriceSource } from '../../src/adapters/stripe/price-source.ts';
 import { cachedPriceSource } from '../../src/application/cached-price-source.ts';
-import type { Logger } from '../../src/application/ports/logger.ts';
 import { PriceSourceUnavailable } from '../../src/application/ports/price-source.ts';
 import { startFakeStripe, stripePrice } from '../helpers/fake-stripe.ts';
 import type { FakeStripe } from '../helpers/fake-stripe.ts';
 
 const SDK_TIMEOUT_MS = 300;
 const SECRET_KEY = 'sk_test_integration_secret_123';
-const EXAMPLE_KEYS = [
-  'essentials_ai_yearly',
-  'essentials_data_yearly_jpy',
-  'essentials_leadership_tiered',
-  'essentials_leadership_yearly',
-  'essentials_cloud_yearly_eur',
-  'essentials_security_yearly',
-  'essentials_mainframe_yearly',
-];
-
-function recordingLogger(): Logger & { warnings: object[] } {
-  const warnings: object[] = [];
-  return { warnings, info() {}, error() {}, debug() {}, warn: (obj) => void warnings.push(obj) };
-}
 
 async function setup(t: Test) {
   const fake = await startFakeStripe();
@@ -81,7 +67,7 @@ t.test('no keys means no call to Stripe', async (t) => {
 
 t.test('the tiered price is skipped and logged while the others are returned', async (t) => {
   const { source, logger } = await setup(t);
-  const found = await source.pricesForLookupKeys(EXAMPLE_KEYS);
+  const found = await source.pricesForLookupKeys(EXAMPLE_LOOKUP_KEYS);
   t.equal(found.size, 6, 'the six usable prices are returned');
   t.notOk(found.has('essentials_leadership_tiered'), 'the tiered price is not');
   t.match(logger.warnings, [{ priceId: 'price_1Qtiered', reason: /per_unit/ }], 'one warning names the tiered price and why');
@@ -135,7 +121,7 @@ t.test('wrapped in the cache', async (t) => {
   t.test('50 concurrent cold requests make one Stripe call', async (t) => {
     const { fake, cache } = await cached(t);
     fake.setDelay(50);
-    const answers = await Promise.all(Array.from({ length: 50 }, () => cache.pricesForLookupKeys(EXAMPLE_KEYS)));
+    const answers = await Promise.all(Array.from({ length: 50 }, () => cache.pricesForLookupKeys(EXAMPLE_LOOKUP_KEYS)));
     t.equal(fake.calls, 1, 'one call to Stripe');
     t.ok(answers.every((found) => found.size === 6), 'every request got the six usable prices');
   });
