@@ -167,7 +167,8 @@ async function runBench(): Promise<BenchResults> {
       total.stringify += stringifyCalls - before.stringify;
       total.errors += result.errors;
       for (const [status, count] of Object.entries(result.statuses)) total.statuses[status] = (total.statuses[status] ?? 0) + count;
-      total.latencies.push(...result.latenciesMs);
+      // Not push(...): a round can hold more latencies than a call's argument limit.
+      for (const latency of result.latenciesMs) total.latencies.push(latency);
       totals.set(endpoint.name, total);
     }
   }
