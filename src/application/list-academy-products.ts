@@ -23,15 +23,23 @@ export type ListAcademyProducts = (filter: AcademyFilter) => Promise<readonly Ac
  * adapter can reuse its bytes (docs/decisions/0010).
  */
 export function makeListAcademyProducts(deps: CatalogueDeps): ListAcademyProducts {
-  const built = new WeakMap<readonly Academy[], { readonly prices: readonly (Price | undefined)[]; readonly products: readonly AcademyProduct[] }>();
+  const built = new WeakMap<
+    readonly Academy[],
+    { readonly pricesByKey: ReadonlyMap<string, Price>; readonly prices: readonly (Price | undefined)[]; readonly products: readonly AcademyProduct[] }
+  >();
   return async (filter) => {
     const academies = await deps.academies.list(filter);
     const pricesByKey = await pricesFor(academies, deps.prices, deps.logger);
-    const prices = academies.map((academy) => priceOf(academy, pricesByKey));
     const previous = built.get(academies);
-    if (previous && sameItems(previous.prices, prices)) return previous.products;
+    // The price cache answers with the same map while nothing expired: nothing to compare.
+    if (previous?.pricesByKey === pricesByKey) return previous.products;
+    const prices = academies.map((academy) => priceOf(academy, pricesByKey));
+    if (previous && sameItems(previous.prices, prices)) {
+      built.set(academies, { ...previous, pricesByKey });
+      return previous.products;
+    }
     const products = Object.freeze(academies.map((academy) => toAcademyProduct(academy, pricesByKey, deps.thumbnailBaseUrl)));
-    built.set(academies, { prices, products });
+    built.set(academies, { pricesByKey, prices, products });
     return products;
   };
 }

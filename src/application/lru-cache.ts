@@ -9,18 +9,22 @@ export interface LruCache<V> {
 export function lruCache<V>(maxEntries: number): LruCache<V> {
   // A Map iterates in insertion order, so re-inserting on use keeps the least recently used first.
   const entries = new Map<string, V>();
+  // The last key inserted: already the most recent, so a hit on it (the common case) moves nothing.
+  let newest: string | undefined;
   return {
     get(key) {
       const value = entries.get(key);
-      if (value !== undefined) {
+      if (value !== undefined && key !== newest) {
         entries.delete(key);
         entries.set(key, value);
+        newest = key;
       }
       return value;
     },
     set(key, value) {
       entries.delete(key);
       entries.set(key, value);
+      newest = key;
       if (entries.size > maxEntries) {
         const oldest = entries.keys().next();
         if (!oldest.done) entries.delete(oldest.value);
@@ -28,6 +32,7 @@ export function lruCache<V>(maxEntries: number): LruCache<V> {
     },
     clear() {
       entries.clear();
+      newest = undefined;
     },
     get size() {
       return entries.size;

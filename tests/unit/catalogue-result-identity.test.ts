@@ -71,3 +71,21 @@ t.test('the detail returns the same product object until its price object change
   t.not(withoutPrice, first, 'a new object once the price is gone');
   t.same(withoutPrice.prices, [], 'without the price');
 });
+
+t.test('the list returns its last result at once when the price source answers with the same map object', async (t) => {
+  const { state } = setup();
+  const answer = new Map<string, Price>([['a_key', usdPrice('a_key')]]);
+  let calls = 0;
+  const priceSource: PriceSource = {
+    pricesForLookupKeys: async () => {
+      calls += 1;
+      return answer;
+    },
+  };
+  const repository: AcademyRepository = { list: async () => state.academies, findByIdentifier: async () => null, count: async () => 0, insert: () => Promise.reject(new Error('not used')) };
+  const list = makeListAcademyProducts({ academies: repository, prices: priceSource, thumbnailBaseUrl: '', logger: silentLogger });
+  const first = await list({});
+  t.equal(await list({}), first, 'the same result object');
+  t.equal(calls, 2, 'the price source was still asked each time (it decides freshness)');
+  t.equal(first[0]?.prices[0]?.lookupKey, 'a_key', 'built with the price');
+});

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { TokenVerifier } from '../../application/ports/token-verifier.ts';
@@ -12,6 +11,7 @@ import { answerFrameworkError, registerErrorHandlers } from './error-handler.ts'
 import { rejectUnstorableInput } from './unstorable-input.ts';
 import type { Registry } from 'prom-client';
 import { metricsPlugin } from './plugins/metrics.ts';
+import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { rateLimitPlugin, type RateLimitOptions } from './plugins/rate-limit.ts';
 
@@ -73,14 +73,12 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandlers(app);
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
   app.addHook('preValidation', rejectUnstorableInput);
-  // `upgrade-insecure-requests` (a helmet default) makes a browser fetch /docs' scripts and styles over
-  // https when the page was opened over plain http from a non-loopback host: a blank page. The service
-  // speaks plain http (TLS ends at the ingress, where the page's relative URLs are https anyway).
-  await app.register(helmet, { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  await app.register(securityHeadersPlugin);
   await app.register(metricsPlugin, { registry: options.metricsRegistry });
   await app.register(openApiPlugin);
   await app.register(rateLimitPlugin, options.rateLimit);

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 
 const SYNC_REJECTED = { sync: ['sync=true is not supported on this public endpoint.'] };
 
@@ -6,8 +6,12 @@ const SYNC_REJECTED = { sync: ['sync=true is not supported on this public endpoi
  * The original ran a sync inside a public GET when `sync=true`; clients that still send it get a
  * clear 400 before any other parameter is looked at. Any other value is ignored.
  */
-export async function rejectSyncParameter(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export function rejectSyncParameter(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  // Callback style, no promise: this runs on every catalogue request.
   const sync = (request.query as Record<string, unknown> | undefined)?.sync;
-  const values = Array.isArray(sync) ? sync : [sync];
-  if (values.includes('true')) await reply.code(400).send(SYNC_REJECTED);
+  if (sync === 'true' || (Array.isArray(sync) && sync.includes('true'))) {
+    reply.code(400).send(SYNC_REJECTED);
+    return;
+  }
+  done();
 }

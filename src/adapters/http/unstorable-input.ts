@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 
 const NUL = '\u0000';
 const MESSAGE = 'Null characters are not allowed.';
@@ -45,11 +45,16 @@ function problemIn(value: unknown): string | undefined {
  * database as an error (→ 502). A path parameter with NUL names nothing (404); a query or body field gets a
  * 400 in DRF's words ("Null characters are not allowed.").
  */
-export async function rejectUnstorableInput(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export function rejectUnstorableInput(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  // Callback style, no promise: this runs on every request. A reply sent here ends the request (no `done`).
   if (unstorableField(request.params) !== undefined) {
-    await reply.code(404).send({ detail: 'Not found.' });
+    reply.code(404).send({ detail: 'Not found.' });
     return;
   }
   const problem = unstorableField(request.query) ?? unstorableField(request.body);
-  if (problem !== undefined) await reply.code(400).send({ [problem.field]: [problem.message] });
+  if (problem !== undefined) {
+    reply.code(400).send({ [problem.field]: [problem.message] });
+    return;
+  }
+  done();
 }

@@ -28,6 +28,7 @@ const commonResponses = {
   429: described(DetailErrorSchema, 'Rate limit exceeded; see `Retry-After`'),
   502: described(CodedErrorSchema, 'The database (or something else) failed; retry later'),
 };
+const NO_TAGS: readonly string[] = [];
 const NOT_MODIFIED = { type: 'null', description: 'Not modified: the `If-None-Match` tag is current' } as const;
 
 /** The public catalogue (spec §3): no authentication, GET and HEAD only. */
@@ -63,7 +64,7 @@ export const academyProductsRoutes: FastifyPluginAsyncTypebox<AcademyProductsRou
       const products = await deps.listAcademyProducts({
         academyUuid: query.academy_uuid,
         productKey: query.product_key,
-        tags: (query.tag ?? []).filter((tag) => tag.trim() !== ''),
+        tags: query.tag === undefined ? NO_TAGS : query.tag.filter((tag) => tag.trim() !== ''),
         includeInactive: query.include_inactive === 'true',
       });
       return sendCacheableJson(request, reply, listBody(products));
