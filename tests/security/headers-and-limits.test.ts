@@ -58,7 +58,8 @@ t.test('a body over 1 MB is a 413 with a JSON {detail} body', async (t) => {
   t.same(Object.keys(res.json()), ['detail'], 'a {detail} body');
 });
 
-t.test('a client that never finishes its body is cut off by the request timeout', async (t) => {
+/** A listening app with a 500 ms request timeout, for requests written byte by byte on a raw socket. */
+async function listeningApp(t: Test): Promise<number> {
   const app = await buildApp(
     {
       listAcademyProducts: async () => [],
@@ -77,7 +78,11 @@ t.test('a client that never finishes its body is cut off by the request timeout'
   );
   t.teardown(() => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = app.server.address() as AddressInfo;
+  return (app.server.address() as AddressInfo).port;
+}
+
+/** Writes `raw` and reads until the server closes the connection. */
+async function exchange(port: number, raw: string): Promise<{ received: string; elapsedMs: number }> {
   const socket = connect(port, '127.0.0.1');
   const started = Date.now();
   let received = '';
@@ -86,11 +91,36 @@ t.test('a client that never finishes its body is cut off by the request timeout'
     socket.on('close', () => resolve());
     socket.on('error', () => resolve());
   });
-  socket.write('POST /api/v1/stripe/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":');
+  socket.write(raw);
   await closed;
-  const elapsed = Date.now() - started;
-  t.ok(elapsed < 5_000, `the connection was closed after ${elapsed} ms (request timeout 500 ms), not left open`);
-  t.match(received, /^HTTP\/1\.1 408/, 'with a 408 Request Timeout');
+  return { received, elapsedMs: Date.now() - started };
+}
+
+/** Status line and JSON body of a raw HTTP/1.1 response. */
+function parseResponse(raw: string): { status: number; contentType: string | undefined; body: unknown } {
+  const [head = '', body = ''] = raw.split('\r\n\r\n');
+  const contentType = /^content-type:\s*(.*)$/im.exec(head)?.[1];
+  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), contentType, body: body ? (JSON.parse(body) as unknown) : undefined };
+}
+
+t.test('a client that never finishes its body is cut off by the request timeout, with a 408 {detail} body', async (t) => {
+  const port = await listeningApp(t);
+  const { received, elapsedMs } = await exchange(port, 'POST /api/v1/stripe/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":');
+  t.ok(elapsedMs < 5_000, `the connection was closed after ${elapsedMs} ms (request timeout 500 ms), not left open`);
+  const response = parseResponse(received);
+  t.equal(response.status, 408, 'with a 408 Request Timeout');
+  t.match(response.contentType, /^application\/json/);
+  t.same(response.body, { detail: 'The request was not completed in time.' }, "the service's {detail} body, not Fastify's");
+});
+
+t.test('headers over the limit are a 431 and bytes that are not HTTP a 400, both with a {detail} body', async (t) => {
+  const port = await listeningApp(t);
+  const oversized = parseResponse((await exchange(port, `GET ${LIST} HTTP/1.1\r\nHost: x\r\nX-Filler: ${'a'.repeat(20_000)}\r\n\r\n`)).received);
+  t.equal(oversized.status, 431, 'Node’s 16 KB header limit → 431');
+  t.same(oversized.body, { detail: 'Request headers are too large.' });
+  const garbage = parseResponse((await exchange(port, 'HELLO THERE\r\n\r\n')).received);
+  t.equal(garbage.status, 400, 'not HTTP → 400');
+  t.same(garbage.body, { detail: 'Malformed HTTP request.' });
 });
 
 t.test('behind two trusted proxies the client is the address the outer proxy saw: spoofed hops do not buy a new budget', async (t) => {

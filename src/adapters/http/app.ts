@@ -8,6 +8,7 @@ import { checkoutIntentsRoutes, type CheckoutIntentsRouteDeps } from './routes/c
 import { stripeWebhookRoutes, type StripeWebhookRouteDeps } from './routes/stripe-webhook.route.ts';
 import { probeRoutes, type ProbeRouteDeps } from './routes/probes.route.ts';
 import { answerFrameworkError, registerErrorHandlers } from './error-handler.ts';
+import { answerClientError } from './client-error.ts';
 import { rejectUnstorableInput } from './unstorable-input.ts';
 import type { Registry } from 'prom-client';
 import { metricsPlugin } from './plugins/metrics.ts';
@@ -66,6 +67,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     // A malformed or over-long URL gets the documented {detail} body, not Fastify's own.
     frameworkErrors: answerFrameworkError,
+    // A request Node's parser rejects (timeout, oversized headers, not HTTP) gets the same {detail} body.
+    clientErrorHandler: answerClientError,
     // An incoming x-request-id is kept so one id follows a request across services.
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
