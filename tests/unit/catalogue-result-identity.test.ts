@@ -89,3 +89,21 @@ t.test('the list returns its last result at once when the price source answers w
   t.equal(calls, 2, 'the price source was still asked each time (it decides freshness)');
   t.equal(first[0]?.prices[0]?.lookupKey, 'a_key', 'built with the price');
 });
+
+t.test('the detail asks the price source with the same keys array each time, so the price cache can answer from its last answer', async (t) => {
+  const { state } = setup();
+  const asked: (readonly string[])[] = [];
+  const priceSource: PriceSource = {
+    pricesForLookupKeys: async (keys) => {
+      asked.push(keys);
+      return new Map([['a_key', usdPrice('a_key')]]);
+    },
+  };
+  const repository: AcademyRepository = { list: async () => state.academies, findByIdentifier: async () => state.academies[0] ?? null, count: async () => 0, insert: () => Promise.reject(new Error('not used')) };
+  const get = makeGetAcademyProduct({ academies: repository, prices: priceSource, thumbnailBaseUrl: '', logger: silentLogger });
+  await get('a');
+  await get('a');
+  t.equal(asked.length, 2);
+  t.equal(asked[1], asked[0], 'the very same array');
+  t.same(asked[0], ['a_key']);
+});
