@@ -24,8 +24,9 @@ const ACADEMIES = 50;
 const SYNC_ACADEMIES = 5_000;
 const CONNECTIONS = 10;
 const WARMUP_SECONDS = 2;
-const ROUNDS = 2;
-const ROUND_SECONDS = 5;
+// Short rounds, interleaved: each endpoint sees the same drift in what else the machine is doing.
+const ROUNDS = 5;
+const ROUND_SECONDS = 2;
 const COLD_REQUESTS = 1_000;
 const LIST = '/api/v1/academy-products/';
 const BASELINE = '/bench/baseline';
@@ -39,6 +40,7 @@ interface LoadResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly latenciesMs: number[];
+  readonly cpuAtEnd: NodeJS.CpuUsage;
 }
 
 /** autocannon in a child process, so the load generator never shares the server's event loop. */
@@ -46,9 +48,17 @@ function load(spec: { url: string; connections: number; duration?: number; amoun
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', JSON.stringify(spec)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    // The server's CPU clock when the load ends (the report's first bytes): reading and parsing the
+    // report below must not count as serving requests.
+    let cpuAtEnd: NodeJS.CpuUsage | undefined;
+    child.stdout.on('data', (chunk: Buffer) => {
+      cpuAtEnd ??= process.cpuUsage();
+      out += chunk.toString();
+    });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve({ ...(JSON.parse(out) as LoadResult), cpuAtEnd: cpuAtEnd ?? process.cpuUsage() }) : reject(new Error(`load generator exited with ${code}`)),
+    );
   });
 }
 
@@ -157,7 +167,7 @@ async function runBench(): Promise<BenchResults> {
     for (const endpoint of endpoints) {
       const before = { statements, stripe: stripe.calls, stringify: stringifyCalls, cpu: process.cpuUsage() };
       const result = await load({ url: `${base}${endpoint.path}`, connections: CONNECTIONS, duration: ROUND_SECONDS, headers: endpoint.headers });
-      const cpu = process.cpuUsage(before.cpu);
+      const cpu = { user: result.cpuAtEnd.user - before.cpu.user, system: result.cpuAtEnd.system - before.cpu.system };
       const total = totals.get(endpoint.name) ?? { requests: 0, seconds: 0, cpuMicros: 0, statements: 0, stripeCalls: 0, stringify: 0, statuses: {}, latencies: [], errors: 0 };
       total.requests += result.requests;
       total.seconds += result.requests / result.requestsPerSecond;
