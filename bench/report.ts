@@ -37,6 +37,8 @@ export interface Verdict {
   readonly target: string;
   readonly measured: string;
   readonly pass: boolean;
+  /** Set when the figure is reported but this run cannot judge the target, and why; `pass` is then true. */
+  readonly notJudged?: string;
 }
 
 const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
@@ -91,14 +93,17 @@ export function verdicts(results: BenchResults): Verdict[] {
     pass: sync.noop.writeStatements === 0 && !sync.noop.versionMoved,
   });
   const { service } = results;
-  const engineMb = service.embeddedEngineMb ?? 0;
-  out.push({
-    target: 'peak RSS under load < 200 MB (the serve process; with PGlite, less the embedded engine)',
-    measured:
-      `${fixed(service.steadyPeakMb, 0)} MB steady, ${fixed(service.peakMb, 0)} MB with a 1,000-socket burst (${fixed(service.startMb, 0)} MB idle)` +
-      (service.embeddedEngineMb === undefined ? '' : `; embedded engine ${fixed(engineMb, 0)} MB of it → ${fixed(service.peakMb - engineMb, 0)} MB`),
-    pass: service.peakMb - engineMb < 200,
-  });
+  const measured = `high-water mark ${fixed(service.highWaterMb, 0)} MB (sampled under load: ${fixed(service.steadyPeakMb, 0)} MB steady, ${fixed(service.peakMb, 0)} MB with a 1,000-socket burst; ${fixed(service.startMb, 0)} MB idle)`;
+  out.push(
+    service.embeddedEngineMb === undefined
+      ? { target: 'peak RSS under load < 200 MB (the serve process)', measured, pass: service.highWaterMb < 200 }
+      : {
+          target: 'peak RSS under load < 200 MB (the serve process)',
+          measured: `${measured}; the embedded engine alone adds ${fixed(service.embeddedEngineMb, 0)} MB`,
+          pass: true,
+          notJudged: 'PGlite runs the database inside the process; judged with DATABASE_URL',
+        },
+  );
   return out;
 }
 
@@ -142,6 +147,7 @@ export function printReport(results: BenchResults): number {
   );
   const judged = verdicts(results);
   results.verdicts = judged;
-  console.log(`\n${table(['target', 'measured', 'verdict'], judged.map((v) => [v.target, v.measured, v.pass ? 'PASS' : 'FAIL']))}`);
+  console.log(`\n${table(['target', 'measured', 'verdict'], judged.map((v) => [v.target, v.measured, v.notJudged ? 'n/a' : v.pass ? 'PASS' : 'FAIL']))}`);
+  for (const verdict of judged) if (verdict.notJudged) console.log(`n/a: ${verdict.target}: ${verdict.notJudged}`);
   return judged.filter((v) => !v.pass).length;
 }

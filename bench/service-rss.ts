@@ -5,8 +5,9 @@
  * (`node dist/src/main.js serve`). The tsx loader that `npm start` uses costs about 100 MB more.
  *
  * With PGlite the database engine runs inside the service's process, where on PostgreSQL it is
- * another process; its own share is measured right after, on the same folder with the same
- * settings (bench/pglite-engine-rss.ts), and reported next to the raw figure (decision 11).
+ * another process; what opening it alone adds to a process is measured right after, on the same
+ * folder with the same settings (bench/pglite-engine-rss.ts), and reported beside the figure, which
+ * is then not judged (decision 11).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
@@ -18,7 +19,7 @@ export interface ServiceRss {
   readonly steadyPeakMb: number;
   /** Highest RSS sampled during the steady load and a 1,000-socket cold burst after it. */
   readonly peakMb: number;
-  /** The kernel's high-water mark at the end, start-up included (PGlite's start-up peaks above its steady state). */
+  /** The kernel's high-water mark at the end, start-up included: what the target judges (sampling can miss a short peak). */
   readonly highWaterMb: number;
   readonly requests: number;
   /** PGlite only: the RSS the embedded engine adds to a process once open and answering. */
@@ -45,6 +46,7 @@ export async function measureServiceRss(env: Record<string, string>, load: Load,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise((resolve) => child.on('exit', resolve));
+  let sampler: ReturnType<typeof setInterval> | undefined;
   try {
     const base = `http://127.0.0.1:${port}`;
     for (let attempt = 0; ; attempt += 1) {
@@ -55,7 +57,7 @@ export async function measureServiceRss(env: Record<string, string>, load: Load,
     const pid = child.pid ?? 0;
     const startMb = await statusMb(pid, 'VmRSS');
     let sampledPeakMb = startMb;
-    const sampler = setInterval(() => {
+    sampler = setInterval(() => {
       statusMb(pid, 'VmRSS').then((mb) => (sampledPeakMb = Math.max(sampledPeakMb, mb)), () => undefined);
     }, 25);
     const steady = await load({ url: `${base}${listPath}`, connections: 10, duration: 5 });
@@ -77,6 +79,7 @@ export async function measureServiceRss(env: Record<string, string>, load: Load,
       ...(embeddedEngineMb === undefined ? {} : { embeddedEngineMb }),
     };
   } finally {
+    clearInterval(sampler);
     child.kill('SIGTERM');
     await exited;
     await rm(new URL(`../${BUILD_DIR}`, import.meta.url), { recursive: true, force: true });

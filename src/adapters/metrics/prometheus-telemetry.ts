@@ -47,11 +47,9 @@ export function prometheusTelemetry(registry: Registry, options: PrometheusTelem
       },
     });
   }
-  // Labelled once: every catalogue request counts a lookup, and labelling by object hashes each time.
-  const lookupsByOutcome = { hit: priceLookups.labels({ outcome: 'hit' }), miss: priceLookups.labels({ outcome: 'miss' }), stale: priceLookups.labels({ outcome: 'stale' }) };
-  for (const counter of Object.values(lookupsByOutcome)) counter.inc(0);
+  for (const outcome of ['hit', 'miss', 'stale']) priceLookups.inc({ outcome }, 0);
   return {
-    priceLookup: (outcome) => lookupsByOutcome[outcome].inc(),
+    priceLookup: (outcome) => priceLookups.inc({ outcome }),
     upstreamCall: (service, outcome) => upstreamCalls.inc({ service, outcome }),
     syncFinished: (outcome, at) => {
       lastSyncTime.set({ outcome }, at.getTime() / 1000);
