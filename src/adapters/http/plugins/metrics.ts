@@ -18,19 +18,10 @@ export const metricsPlugin = fp(
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
-    // One labelled child per method/route/status, made once: labelling by object hashes the labels on every call.
-    const children = new Map<string, { readonly count: Counter.Internal; readonly time: Histogram.Internal<string> }>();
     app.addHook('onResponse', (request, reply, done) => {
-      const route = request.routeOptions.url ?? 'unmatched';
-      const key = `${request.method} ${reply.statusCode} ${route}`;
-      let child = children.get(key);
-      if (child === undefined) {
-        const labels = { method: request.method, route, status: String(reply.statusCode) };
-        child = { count: requests.labels(labels), time: duration.labels(labels) };
-        children.set(key, child);
-      }
-      child.count.inc();
-      child.time.observe(reply.elapsedTime / 1000);
+      const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+      requests.inc(labels);
+      duration.observe(labels, reply.elapsedTime / 1000);
       done();
     });
     app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
