@@ -20,7 +20,10 @@ export function answerClientError(this: FastifyInstance, error: Error & { code?:
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const { status, detail } = CLIENT_ERRORS[error.code ?? ''] ?? MALFORMED;
   this.log.debug({ err: error, status }, 'client error before routing');
-  if (socket.writable) {
+  // As Node's own handler: no second status line into a response that is already being written.
+  // (A response that has finished is detached from the socket; see docs/operations.md for that case.)
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
     const body = JSON.stringify({ detail });
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +

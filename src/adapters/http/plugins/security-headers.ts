@@ -15,7 +15,7 @@ export const securityHeadersPlugin = fp(
   async (app: FastifyInstance) => {
     const applyHeaders = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
     app.addHook('onRequest', (request, reply, done) => {
-      applyHeaders(request.raw, reply.raw, () => done());
+      applyHeaders(request.raw, reply.raw, (error?: unknown) => done(error instanceof Error ? error : undefined));
     });
   },
   { name: 'security-headers', fastify: '5.x' },
