@@ -7,21 +7,19 @@
  * start-up (which peaks higher and is over before any request is served).
  * Prints one JSON line, in MB:  PGLITE_DIR=… node --import tsx bench/pglite-engine-rss.ts
  */
-import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { createDatabase } from '../src/adapters/postgres/database.ts';
-
-const rssMb = (): number => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN) / 1024;
+import { statusMb } from './service-rss.ts';
 
 const pgliteDir = process.env.PGLITE_DIR;
 if (!pgliteDir) throw new Error('PGLITE_DIR is required');
-const beforeMb = rssMb();
+const beforeMb = await statusMb('self', 'VmRSS');
 const database = await createDatabase({ pgliteDir });
 await sql`select * from academies order by display_order, name`.execute(database.db);
 let openMb = 0;
 for (let read = 0; read < 20; read += 1) {
   await sql`select version from catalogue_state`.execute(database.db);
-  openMb = Math.max(openMb, rssMb());
+  openMb = Math.max(openMb, await statusMb('self', 'VmRSS'));
   await new Promise((resolve) => setTimeout(resolve, 50));
 }
 await database.close();

@@ -28,7 +28,8 @@ export interface ServiceRss {
 
 type Load = (spec: { url: string; connections: number; duration?: number; amount?: number }) => Promise<{ requests: number }>;
 
-async function statusMb(pid: number | 'self', field: 'VmRSS' | 'VmHWM'): Promise<number> {
+/** A process's resident set (VmRSS) or its high-water mark (VmHWM), in MB, from /proc. */
+export async function statusMb(pid: number | 'self', field: 'VmRSS' | 'VmHWM'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN) / 1024;
 }
