@@ -3,6 +3,11 @@ import type { Price } from '../domain/price.ts';
 import type { Logger } from './ports/logger.ts';
 import type { PriceSource } from './ports/price-source.ts';
 
+/** The academy's price among those found, if it has a lookup key and the key was found. */
+export function priceOf(academy: Academy, pricesByLookupKey: ReadonlyMap<string, Price>): Price | undefined {
+  return academy.stripePriceLookupKey ? pricesByLookupKey.get(academy.stripePriceLookupKey) : undefined;
+}
+
 // The catalogue snapshot hands back the same array while nothing changed: its keys are worked out once.
 const lookupKeysOf = new WeakMap<readonly Academy[], readonly string[]>();
 
@@ -27,4 +32,17 @@ export async function pricesFor(
     logger.warn({ err: error, lookupKeys: lookupKeys.length }, 'price source failed; serving academies without prices');
     return new Map();
   }
+}
+
+// One frozen one-element array per academy object, so the detail's lookups are recognised like the list's.
+const alone = new WeakMap<Academy, readonly Academy[]>();
+
+/** Prices for one academy, through `pricesFor` with the same array each time for the same academy object. */
+export function pricesForAcademy(academy: Academy, prices: PriceSource, logger: Logger): Promise<ReadonlyMap<string, Price>> {
+  let academies = alone.get(academy);
+  if (academies === undefined) {
+    academies = Object.freeze([academy]);
+    alone.set(academy, academies);
+  }
+  return pricesFor(academies, prices, logger);
 }

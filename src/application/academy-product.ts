@@ -1,17 +1,12 @@
 import { publicIdentifier, resolveThumbnailUrl, type Academy } from '../domain/academy.ts';
 import type { Price } from '../domain/price.ts';
+import { priceOf } from './academy-prices.ts';
 
 /** The public read model of an academy with its price (spec §3, ACADEMY). */
-export interface AcademyProduct {
+export interface AcademyProduct
+  extends Pick<Academy, 'name' | 'longName' | 'description' | 'marketingUrl' | 'thumbnailUrl' | 'tags' | 'stripeProductId' | 'catalogQueryId'> {
+  /** The public identifier (`publicIdentifier`); `longName` falls back to the name, `thumbnailUrl` is absolute. */
   readonly id: string;
-  readonly name: string;
-  readonly longName: string;
-  readonly description: string;
-  readonly marketingUrl: string;
-  readonly thumbnailUrl: string;
-  readonly tags: readonly string[];
-  readonly stripeProductId: string;
-  readonly catalogQueryId: number | null;
   readonly prices: readonly Price[];
 }
 
@@ -20,7 +15,7 @@ export function toAcademyProduct(
   pricesByLookupKey: ReadonlyMap<string, Price>,
   thumbnailBaseUrl: string,
 ): AcademyProduct {
-  const price = academy.stripePriceLookupKey ? pricesByLookupKey.get(academy.stripePriceLookupKey) : undefined;
+  const price = priceOf(academy, pricesByLookupKey);
   return {
     id: publicIdentifier(academy),
     name: academy.name,

@@ -3,8 +3,8 @@ import type { Price } from '../domain/price.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { AcademyProduct } from './academy-product.ts';
 import { toAcademyProduct } from './academy-product.ts';
-import { pricesFor } from './academy-prices.ts';
-import { priceOf, type CatalogueDeps } from './list-academy-products.ts';
+import { priceOf, pricesForAcademy } from './academy-prices.ts';
+import type { CatalogueDeps } from './list-academy-products.ts';
 
 export type GetAcademyProduct = (identifier: string) => Promise<AcademyProduct>;
 
@@ -14,18 +14,10 @@ export type GetAcademyProduct = (identifier: string) => Promise<AcademyProduct>;
  */
 export function makeGetAcademyProduct(deps: CatalogueDeps): GetAcademyProduct {
   const built = new WeakMap<Academy, { readonly price: Price | undefined; readonly product: AcademyProduct }>();
-  // The same one-element array per academy object: pricesFor and the price cache recognise it and
-  // answer from what they worked out last time, as they do for the list's array.
-  const alone = new WeakMap<Academy, readonly Academy[]>();
   return async (identifier) => {
     const academy = await deps.academies.findByIdentifier(identifier);
     if (!academy) throw new NotFoundError('academy.not_found');
-    let academies = alone.get(academy);
-    if (academies === undefined) {
-      academies = Object.freeze([academy]);
-      alone.set(academy, academies);
-    }
-    const pricesByKey = await pricesFor(academies, deps.prices, deps.logger);
+    const pricesByKey = await pricesForAcademy(academy, deps.prices, deps.logger);
     const price = priceOf(academy, pricesByKey);
     const previous = built.get(academy);
     if (previous && previous.price === price) return previous.product;

@@ -2,7 +2,7 @@ import type { Academy } from '../domain/academy.ts';
 import type { Price } from '../domain/price.ts';
 import type { AcademyProduct } from './academy-product.ts';
 import { toAcademyProduct } from './academy-product.ts';
-import { pricesFor } from './academy-prices.ts';
+import { priceOf, pricesFor } from './academy-prices.ts';
 import type { AcademyFilter, AcademyRepository } from './ports/academy-repository.ts';
 import type { Logger } from './ports/logger.ts';
 import type { PriceSource } from './ports/price-source.ts';
@@ -42,10 +42,6 @@ export function makeListAcademyProducts(deps: CatalogueDeps): ListAcademyProduct
     built.set(academies, { pricesByKey, prices, products });
     return products;
   };
-}
-
-export function priceOf(academy: Academy, pricesByLookupKey: ReadonlyMap<string, Price>): Price | undefined {
-  return academy.stripePriceLookupKey ? pricesByLookupKey.get(academy.stripePriceLookupKey) : undefined;
 }
 
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
