@@ -24,9 +24,9 @@ module.exports = {
     },
     {
       name: 'only-the-root-wires-adapters',
-      comment: 'Only composition-root.ts and main.ts import adapters.',
+      comment: 'Only composition-root.ts and the command line (main.ts, cli/) import adapters.',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/(adapters/|composition-root\\.ts$|main\\.ts$)' },
+      from: { path: '^src/', pathNot: '^src/(adapters/|cli/|composition-root\\.ts$|main\\.ts$)' },
       to: { path: '^src/adapters/' },
     },
     {

@@ -356,6 +356,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
+                         *       "ok": true,
                          *       "dry_run": false,
                          *       "fetched": 6,
                          *       "filtered_out": 0,
@@ -368,6 +369,11 @@ export interface paths {
                          *     }
                          */
                         "application/json": {
+                            /**
+                             * @description always true on a 200 (the CLI prints ok: false with error_code and detail on a failure)
+                             * @enum {boolean}
+                             */
+                            ok: true;
                             dry_run: boolean;
                             /** @description items received from enterprise-catalog, all pages */
                             fetched: number;

@@ -66,8 +66,8 @@ t.test('expire-intents prints the number of created intents it expired, as JSON'
   await insertIntent(seed.db, { user_id: 'c', expires_at: new Date(Date.now() + 3_600_000) });
   await seed.close();
 
-  t.same(await job('expire-intents'), { expired: 2 }, 'two stale intents expired');
-  t.same(await job('expire-intents'), { expired: 0 }, 'nothing left on a second run');
+  t.same(await job('expire-intents'), { ok: true, expired: 2 }, 'two stale intents expired');
+  t.same(await job('expire-intents'), { ok: true, expired: 0 }, 'nothing left on a second run');
 });
 
 t.test('mark-stalled-intents prints the number of paid intents it marked stalled, as JSON', async (t) => {
@@ -77,7 +77,7 @@ t.test('mark-stalled-intents prints the number of paid intents it marked stalled
   await insertIntent(seed.db, { user_id: 'b', state: 'paid', modified: new Date() });
   await seed.close();
 
-  t.same(await job('mark-stalled-intents', { STALLED_FULFILLMENT_SECONDS: '600' }), { stalled: 1 }, 'only the hour-old paid intent');
+  t.same(await job('mark-stalled-intents', { STALLED_FULFILLMENT_SECONDS: '600' }), { ok: true, stalled: 1 }, 'only the hour-old paid intent');
   const check = await database.open();
   const states = await check.db.selectFrom('checkout_intents').select(['user_id', 'state']).orderBy('user_id').execute();
   await check.close();

@@ -86,7 +86,7 @@ t.test('an upstream failure prints {"ok": false} without secrets and exits 1', a
   t.equal(result.code, 1, 'exit 1');
   t.same(
     onlyJson(t, result.stdout),
-    { ok: false, error_code: 'catalog_unavailable', error: 'enterprise-catalog GET /api/v1/academies/ failed: HTTP 500' },
+    { ok: false, error_code: 'catalog_unavailable', detail: 'enterprise-catalog GET /api/v1/academies/ failed: HTTP 500' },
     'the failure as one JSON object',
   );
   t.notMatch(result.stdout + result.stderr, rig.fake.clientSecret, 'the client secret is never printed');
@@ -105,5 +105,7 @@ t.test('CATALOG_API_URL without its credentials stops with exit 78 naming each m
 t.test('an unknown sync option prints the usage and exits 2', async (t) => {
   const result = await run(['sync', '--force'], {});
   t.equal(result.code, 2, 'exit 2');
-  t.match(result.stderr, /usage: academy-billing sync \[--dry-run\]/, 'the usage');
+  t.match(result.stderr, /Unknown option '--force'/, 'names the option');
+  t.match(result.stderr, /usage: academy-billing sync \[options\][\s\S]*--dry-run/, 'the usage with the options');
+  t.equal(result.stdout, '', 'nothing on stdout');
 });

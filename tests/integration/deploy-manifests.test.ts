@@ -159,8 +159,9 @@ function runNode(args: readonly string[]): Promise<{ code: number | null; stdout
 
 /** The subcommands the usage line names: `usage: academy-billing <serve | migrate | sync [--dry-run] | …>`. */
 function subcommandsIn(usage: string): string[] {
-  const alternatives = /usage: academy-billing <([^>]*)>/.exec(usage)?.[1] ?? '';
-  return alternatives.split('|').map((alternative) => alternative.trim().split(/\s+/)[0] ?? '').filter((word) => /^[a-z][a-z0-9-]*$/.test(word));
+  // The usage lists one command per line under "Commands:", up to the next blank line.
+  const section = usage.split(/^Commands:$/m)[1]?.split(/\n\s*\n/)[0] ?? '';
+  return section.split('\n').map((line) => line.trim().split(/\s+/)[0] ?? '').filter((word) => /^[a-z][a-z0-9-]*$/.test(word));
 }
 
 function bytes(quantity: string | undefined): number {

@@ -1,9 +1,12 @@
 import { mkdirSync } from 'node:fs';
+import { lockPgliteDir } from './pglite-lock.ts';
 import { Kysely, PostgresDialect, type KyselyConfig } from 'kysely';
 import pg from 'pg';
 import type { AcademiesTable } from './tables/academies.ts';
 import type { CheckoutIntentsTable } from './tables/checkout-intents.ts';
 import type { CatalogueStateTable } from './tables/catalogue-state.ts';
+
+export { DatabaseLockedError } from './pglite-lock.ts';
 
 /** Every table this service owns; later migrations add their tables here. */
 export interface Database {
@@ -61,17 +64,35 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
   if (options.pgliteDir !== undefined) mkdirSync(options.pgliteDir, { recursive: true });
+  // PGlite is single-process: a second process on the same directory would corrupt it without a word.
+  const release = options.pgliteDir === undefined ? () => {} : lockPgliteDir(options.pgliteDir);
   // Loaded only for the embedded default, so a PostgreSQL deployment does not carry the engine's code.
   const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
   // PostgreSQL's default 128 MB of shared buffers would live in this process's memory; the embedded
   // default holds a catalogue of academies and intents, for which 16 MB is ample (about 115 MB less RSS).
-  const pglite = await PGlite.create({
-    ...(options.pgliteDir === undefined ? {} : { dataDir: options.pgliteDir }),
-    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
-  });
+  let pglite;
+  try {
+    pglite = await PGlite.create({
+      ...(options.pgliteDir === undefined ? {} : { dataDir: options.pgliteDir }),
+      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
   // kysely-pglite-dialect ≥ 1.3.1 closes PGlite when Kysely is destroyed.
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), ...queryLog(options) });
-  return { db, kind: 'pglite', close: () => db.destroy() };
+  return {
+    db,
+    kind: 'pglite',
+    close: async () => {
+      try {
+        await db.destroy();
+      } finally {
+        release();
+      }
+    },
+  };
 }
 
 /** The embedded engine's buffer cache (see createDatabase). */

@@ -40,7 +40,7 @@ export const academySyncRoutes: FastifyPluginAsyncTypebox<AcademySyncRouteDeps> 
         request.body ??= {};
       },
     },
-    async (request) => deps.syncAcademies({ dryRun: request.body?.dry_run === true }),
+    async (request) => ({ ok: true as const, ...(await deps.syncAcademies({ dryRun: request.body?.dry_run === true })) }),
   );
 
   methodNotAllowed(app, [PATH], ['POST']);

@@ -11,9 +11,10 @@ export const AcademySyncBodySchema = Type.Object(
   { $id: 'AcademySyncRequest', additionalProperties: false },
 );
 
-/** The sync report of spec §4, as the CLI prints it too. */
+/** The sync report of spec §4: the same object `academy-billing sync` prints. */
 export const SyncReportSchema = Type.Object(
   {
+    ok: Type.Literal(true, { description: 'always true on a 200 (the CLI prints ok: false with error_code and detail on a failure)' }),
     dry_run: Type.Boolean(),
     fetched: Type.Integer({ minimum: 0, description: 'items received from enterprise-catalog, all pages' }),
     filtered_out: Type.Integer({ minimum: 0, description: 'items left out by the allowlists' }),
@@ -34,6 +35,7 @@ export const SyncReportSchema = Type.Object(
     $id: 'AcademySyncReport',
     examples: [
       {
+        ok: true,
         dry_run: false,
         fetched: 6,
         filtered_out: 0,

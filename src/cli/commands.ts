@@ -1,0 +1,78 @@
+import { EnvSchema } from '../config/env-schema.ts';
+import type { Command } from './command.ts';
+import { serve } from './serve.ts';
+
+const LOGGING = ['LOG_LEVEL'];
+const DATABASE = ['DATABASE_URL', 'PGLITE_DIR', 'DATABASE_POOL_MAX', ...LOGGING];
+const CATALOG = [
+  'CATALOG_API_URL',
+  'CATALOG_OAUTH_TOKEN_URL',
+  'CATALOG_CLIENT_ID',
+  'CATALOG_CLIENT_SECRET',
+  'CATALOG_TIMEOUT_MS',
+  'CATALOG_RETRIES',
+  'ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID',
+  'ESSENTIAL_ACADEMY_UUID_ALLOWLIST',
+  'ESSENTIAL_ACADEMY_NAME_ALLOWLIST',
+  'ESSENTIAL_ACADEMY_CATALOG_QUERY_ID_BY_ACADEMY_UUID',
+  'ESSENTIAL_ACADEMY_CATALOG_QUERY_ID_BY_NAME',
+  'ESSENTIAL_ACADEMY_FIELD_OVERRIDES_BY_ACADEMY_UUID',
+  'ESSENTIAL_ACADEMY_FIELD_OVERRIDES_BY_NAME',
+  'EXAMPLES_DIR',
+];
+
+/**
+ * Every command of `academy-billing`, in the order `--help` lists them. A job is one entry: its
+ * name, description, options, the variables it reads and a run function returning its result;
+ * `src/main.ts` parses, prints and maps failures for all of them alike.
+ */
+export const COMMANDS: readonly Command[] = [
+  {
+    name: 'serve',
+    kind: 'server',
+    description:
+      'Serve the HTTP API (the default of `npm start`).\n' +
+      'Applies pending migrations, fills an empty embedded catalogue from examples/, listens on HOST:PORT\n' +
+      'and drains in-flight requests on SIGTERM. Logs go to stdout.',
+    options: {},
+    variables: Object.keys(EnvSchema.properties),
+    run: (config) => serve(config),
+  },
+  {
+    name: 'migrate',
+    kind: 'job',
+    description: 'Apply pending database migrations.\nPrints {"ok": true, "applied": [names]}.',
+    options: {},
+    variables: DATABASE,
+    run: async (deps) => ({ applied: await deps.migrate() }),
+  },
+  {
+    name: 'sync',
+    kind: 'job',
+    description:
+      'Sync academies from enterprise-catalog (examples/catalog/ when CATALOG_API_URL is unset).\n' +
+      'Prints the sync report, the same object POST /api/v1/admin/academy-sync answers with.',
+    options: { 'dry-run': { type: 'boolean', description: 'compute the report without writing anything' } },
+    variables: [...DATABASE, ...CATALOG],
+    run: (deps, options) => deps.syncAcademies({ dryRun: options['dry-run'] === true }),
+  },
+  {
+    name: 'expire-intents',
+    kind: 'job',
+    description:
+      'Expire created checkout intents past their expires_at (run it every minute or so).\nPrints {"ok": true, "expired": N}.',
+    options: {},
+    variables: [...DATABASE, 'INTENT_RESERVATION_DURATION_MINUTES'],
+    run: async (deps) => ({ expired: await deps.expireIntents() }),
+  },
+  {
+    name: 'mark-stalled-intents',
+    kind: 'job',
+    description:
+      'Mark paid intents untouched for STALLED_FULFILLMENT_SECONDS as errored_fulfillment_stalled.\n' +
+      'Prints {"ok": true, "stalled": N}.',
+    options: {},
+    variables: [...DATABASE, 'STALLED_FULFILLMENT_SECONDS'],
+    run: async (deps) => ({ stalled: await deps.markStalledIntents() }),
+  },
+];

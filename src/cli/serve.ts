@@ -1,0 +1,37 @@
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from '../adapters/http/app.ts';
+import { createLogger } from '../adapters/logging/pino-logger.ts';
+import { buildDeps } from '../composition-root.ts';
+import type { Config } from '../config.ts';
+
+/** `academy-billing serve`: migrate, seed the embedded default, listen, drain on SIGTERM. */
+export async function serve(config: Config): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const deps = await buildDeps(config, logger);
+  const migrations = await deps.migrate();
+  // Embedded default: an empty catalogue is filled by the regular sync from examples/catalog/, before listening.
+  const exampleSync = await deps.syncExamplesIfEmpty();
+  logger.info({ migrations, synced: exampleSync?.created ?? 0, database: deps.database.kind }, 'database ready');
+
+  let draining = false;
+  const app = await buildApp(
+    {
+      ...deps,
+      // Readiness fails from the moment SIGTERM arrives; Fastify's close() then stops accepting at once
+      // (probes are refused), so the pod's preStop sleep is what gives endpoints time to drop it.
+      checkReadiness: () => (draining ? Promise.reject(new Error('shutting down')) : deps.checkReadiness()),
+    },
+    { logger, trustProxy: config.server.trustProxy, rateLimit: { ...config.academies.rateLimit, redis: deps.redis }, metricsRegistry: deps.metricsRegistry },
+  );
+  const onTimeout = (delay: number): void =>
+    // close-with-grace then exits 1; its own line ("killed by timeout") names neither the cause nor the setting.
+    logger.error({ shutdownGraceMs: delay }, `shutdown exceeded SHUTDOWN_GRACE_MS (${delay} ms): exiting 1, in-flight requests cut`);
+  closeWithGrace({ delay: config.server.shutdownGraceMs, logger, onTimeout }, async ({ signal, err }) => {
+    draining = true;
+    if (err) logger.error({ err }, 'closing after an unexpected error');
+    else logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    await app.close();
+    await deps.close();
+  });
+  await app.listen({ host: config.server.host, port: config.server.port });
+}
