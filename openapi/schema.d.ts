@@ -1134,8 +1134,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Stripe webhook: checkout.session.completed marks the intent paid; price.*\/product.* drop the price cache
-         * @description Verified with `Stripe-Signature` and STRIPE_WEBHOOK_SECRET. Every verified event is acknowledged with 200.
+         * Stripe webhook: a checkout session that proves its payment marks the intent paid; price.*\/product.* drop the price cache
+         * @description Verified with `Stripe-Signature` and STRIPE_WEBHOOK_SECRET. Every verified event is acknowledged with 200, including sessions refused because they do not prove the payment (see docs/decisions/0012).
          */
         post: {
             parameters: {

@@ -7,6 +7,7 @@ import { makeGetAcademyProduct } from './application/get-academy-product.ts';
 import { makeListAcademyProducts } from './application/list-academy-products.ts';
 import { systemClock } from './application/ports/clock.ts';
 import type { PriceSource } from './application/ports/price-source.ts';
+import type { AcademyRepository } from './application/ports/academy-repository.ts';
 import type { TokenVerifier } from './application/ports/token-verifier.ts';
 import { jwtVerifier } from './adapters/auth/jwt-verifier.ts';
 import { prometheusTelemetry } from './adapters/metrics/prometheus-telemetry.ts';
@@ -76,7 +77,8 @@ export async function buildDeps(config: Config, logger: PinoLogger, hooks: Build
   collectDefaultMetrics({ register: metricsRegistry });
   const intentRepository = postgresCheckoutIntentRepository(database.db);
   const telemetry = prometheusTelemetry(metricsRegistry, { countIntentsByState: () => intentRepository.countByState() });
-  const priceCache = cachedPriceSource(instrumentPriceSource(pickPriceSource(config, logger), telemetry), {
+  const livePrices = instrumentPriceSource(pickPriceSource(config, logger), telemetry);
+  const priceCache = cachedPriceSource(livePrices, {
     ttlMs: config.stripe.priceCacheTtlSeconds * 1000,
     timeoutMs: config.stripe.timeoutMs,
     clock: systemClock,
@@ -132,7 +134,7 @@ export async function buildDeps(config: Config, logger: PinoLogger, hooks: Build
     },
     migrate: async () => (await migrateToLatest(database.db)).applied,
     syncAcademies,
-    ...checkoutIntentUseCases(config, database, intentRepository, priceCache, logger),
+    ...checkoutIntentUseCases(config, database, intentRepository, { priceCache, livePrices, academies: catalogueSnapshot }, logger),
     syncExamplesIfEmpty: async () => (config.catalog.apiUrl === undefined ? syncIfCatalogueEmpty(academies, syncAcademies) : null),
     redis,
     close: async () => {
@@ -170,7 +172,7 @@ function checkoutIntentUseCases(
   config: Config,
   database: DatabaseHandle,
   intents: CheckoutIntentRepository,
-  priceCache: CachedPriceSource,
+  catalogue: { readonly priceCache: CachedPriceSource; readonly livePrices: PriceSource; readonly academies: AcademyRepository },
   logger: PinoLogger,
 ) {
   const intentDeps = {
@@ -191,7 +193,10 @@ function checkoutIntentUseCases(
     receiveStripeWebhook: makeReceiveStripeWebhook({
       verifier: webhookSecret ? stripeWebhookVerifier(webhookSecret) : null,
       unitOfWork: intentDeps.unitOfWork,
-      priceCache,
+      priceCache: catalogue.priceCache,
+      // The amount a session must total is checked against the source itself, not the cache (decision 0012).
+      prices: catalogue.livePrices,
+      academies: catalogue.academies,
       clock: systemClock,
       logger: logger.child({ component: 'stripe-webhook' }),
     }),

@@ -1,13 +1,20 @@
 import {
   ActiveIntentConflictError,
   PaidIntentMismatchError,
+  SESSION_METADATA_KEYS,
+  TEAMS_PRODUCT_ID,
   assertTransition,
+  checkSessionPaysIntent,
   isErroredState,
   markPaid,
+  recordCheckoutError,
   type CheckoutIntent,
+  type ExpectedPrice,
 } from '../domain/checkout-intent.ts';
+import type { AcademyRepository } from './ports/academy-repository.ts';
 import type { Clock } from './ports/clock.ts';
 import type { Logger } from './ports/logger.ts';
+import type { PriceSource } from './ports/price-source.ts';
 import { WebhookNotConfiguredError, type StripeEventVerifier, type StripeWebhookEvent } from './ports/stripe-events.ts';
 import type { UnitOfWork } from './ports/unit-of-work.ts';
 
@@ -16,23 +23,43 @@ export interface StripeWebhookDeps {
   readonly verifier: StripeEventVerifier | null;
   readonly unitOfWork: UnitOfWork;
   readonly priceCache: { invalidate(): void };
+  /**
+   * Where the amount a session must total comes from. Not the catalogue's cache: a failing source
+   * rejects (→ 502, Stripe retries) instead of answering "no price", which would refuse a real payment.
+   */
+  readonly prices: PriceSource;
+  /** Finds the academy an intent's `stripe_product_id` names (inactive ones too: the money may already have moved). */
+  readonly academies: AcademyRepository;
+  /** TEAMS_STRIPE_PRICE_LOOKUP_KEY; unset → a Teams payment cannot be verified and is refused (recorded). */
+  readonly teamsPriceLookupKey?: string | undefined;
   readonly clock: Clock;
   readonly logger: Logger;
 }
 
-/** What the webhook did; every outcome is a 200 so Stripe stops retrying (retrying cannot change any of them). */
+/**
+ * What the webhook did; every outcome is a 200 so Stripe stops retrying (retrying cannot change any of them).
+ * `payment_refused`: the session does not prove this intent was paid (recorded, no state change);
+ * `awaiting_payment`: a completed session whose delayed payment has not arrived yet.
+ */
 export type WebhookOutcome =
   | 'marked_paid'
   | 'already_paid'
   | 'already_past_paid'
   | 'unknown_intent'
   | 'payment_conflict'
+  | 'payment_refused'
+  | 'awaiting_payment'
   | 'prices_invalidated'
   | 'ignored';
 
 export type ReceiveStripeWebhook = (payload: Uint8Array, signatureHeader: string | undefined) => Promise<WebhookOutcome>;
 
-/** Verifies, then acts: checkout.session.completed marks the intent paid; price.* / product.* drop the price cache. */
+const ERROR_OUTCOMES: ReadonlySet<WebhookOutcome> = new Set(['unknown_intent', 'payment_conflict', 'payment_refused']);
+
+/**
+ * Verifies, then acts: a checkout session that pays for its intent (completed with payment_status paid,
+ * or async_payment_succeeded) marks it paid; price.* / product.* drop the price cache.
+ */
 export function makeReceiveStripeWebhook(deps: StripeWebhookDeps): ReceiveStripeWebhook {
   return async (payload, signatureHeader) => {
     if (!deps.verifier) throw new WebhookNotConfiguredError();
@@ -46,39 +73,90 @@ export function makeReceiveStripeWebhook(deps: StripeWebhookDeps): ReceiveStripe
       case 'other':
         deps.logger.debug(log, 'stripe event ignored');
         return 'ignored';
-      case 'checkout_completed': {
-        const outcome = await markIntentPaid(deps, event);
-        const level = outcome === 'unknown_intent' || outcome === 'payment_conflict' ? 'error' : 'info';
-        deps.logger[level]({ ...log, intentUuid: event.intentUuid, outcome }, 'checkout session completed');
+      case 'checkout_completed':
+      case 'checkout_async_payment_succeeded': {
+        const { outcome, reason, intentUuid } = await applyPayment(deps, event);
+        const level = ERROR_OUTCOMES.has(outcome) ? 'error' : 'info';
+        deps.logger[level]({ ...log, intentUuid, stripeCheckoutSessionId: event.session.id, outcome, reason }, 'checkout session payment');
         return outcome;
       }
     }
   };
 }
 
-type CheckoutCompleted = Extract<StripeWebhookEvent, { kind: 'checkout_completed' }>;
+type CheckoutPaymentEvent = Extract<StripeWebhookEvent, { kind: 'checkout_completed' | 'checkout_async_payment_succeeded' }>;
 
-async function markIntentPaid(deps: StripeWebhookDeps, event: CheckoutCompleted): Promise<WebhookOutcome> {
-  if (event.intentUuid === null) return 'unknown_intent';
-  const intentUuid = event.intentUuid;
+interface Applied {
+  readonly outcome: WebhookOutcome;
+  readonly intentUuid: string | null;
+  readonly reason?: string;
+}
+
+async function applyPayment(deps: StripeWebhookDeps, event: CheckoutPaymentEvent): Promise<Applied> {
+  const { session } = event;
+  // The server-set metadata names the intent first; client_reference_id (which a Payment Link URL can set) only as a fallback.
+  const intentUuid = session.metadata[SESSION_METADATA_KEYS.intentUuid] ?? session.clientReferenceId;
+  if (intentUuid === null) return { outcome: 'unknown_intent', intentUuid };
+  // Delayed methods (SEPA, ACH…): completed while the money is still on its way; async_payment_succeeded follows.
+  if (event.kind === 'checkout_completed' && session.paymentStatus === 'unpaid') return { outcome: 'awaiting_payment', intentUuid };
+
+  // The price is fetched before the row is locked: no row lock (or pooled connection) is held across a call to Stripe.
+  const unlocked = await deps.unitOfWork.run(({ intents }) => intents.findByUuid(intentUuid));
+  if (!unlocked) return { outcome: 'unknown_intent', intentUuid };
+  const expected = await expectedPrice(deps, unlocked);
   try {
     return await deps.unitOfWork.run(async ({ intents }) => {
       const intent = await intents.findByUuid(intentUuid, { forUpdate: true });
-      if (!intent) return 'unknown_intent';
+      if (!intent) return { outcome: 'unknown_intent', intentUuid };
       // Fulfilment (or its failure) already happened: this is a late replay, and going back to paid would undo it.
-      if (intent.state === 'fulfilled' || isErroredState(intent.state)) return 'already_past_paid';
+      if (intent.state === 'fulfilled' || isErroredState(intent.state)) return { outcome: 'already_past_paid', intentUuid };
       const now = deps.clock.now();
-      const payment = { sessionId: event.sessionId, customerId: event.customerId };
+      const verdict = checkSessionPaysIntent(intent, session, expected);
+      if (!verdict.accepted) {
+        // Kept on an unpaid intent for support; a paid one is left alone (its modified time drives the stalled job).
+        if (intent.state !== 'paid') {
+          const noted = recordCheckoutError(intent, `Stripe session not applied: ${verdict.reason}.`, now);
+          if (noted !== intent) await intents.update(noted);
+        }
+        return { outcome: 'payment_refused', intentUuid, reason: verdict.reason };
+      }
+      const payment = { sessionId: session.id, customerId: session.customerId };
       const paid = markPaid(reopenedIfExpired(intent), payment, now);
-      if (paid === intent) return 'already_paid';
+      if (paid === intent) return { outcome: 'already_paid', intentUuid };
       await intents.update(paid);
-      return intent.state === 'paid' ? 'already_paid' : 'marked_paid';
+      return { outcome: intent.state === 'paid' ? 'already_paid' : 'marked_paid', intentUuid };
     });
   } catch (error) {
     // Two payments for one intent, or a reopened intent refused by the unique index: an operator must look.
-    if (error instanceof PaidIntentMismatchError || error instanceof ActiveIntentConflictError) return 'payment_conflict';
+    if (error instanceof PaidIntentMismatchError || error instanceof ActiveIntentConflictError) {
+      return { outcome: 'payment_conflict', intentUuid };
+    }
     throw error;
   }
+}
+
+/**
+ * The price the session should have charged: an academy intent's academy's current price, a Teams
+ * intent's TEAMS_STRIPE_PRICE_LOOKUP_KEY price. A price source that fails rejects (Stripe retries).
+ */
+async function expectedPrice(deps: StripeWebhookDeps, intent: CheckoutIntent): Promise<ExpectedPrice> {
+  let lookupKey: string | null | undefined;
+  if (intent.stripeProductId === TEAMS_PRODUCT_ID) {
+    lookupKey = deps.teamsPriceLookupKey;
+    if (!lookupKey) return { known: false, reason: 'no Teams price is configured (TEAMS_STRIPE_PRICE_LOOKUP_KEY)' };
+  } else {
+    const academies = await deps.academies.list({ includeInactive: true });
+    const academy = academies.find((candidate) => candidate.stripeProductId === intent.stripeProductId);
+    if (!academy) return { known: false, reason: 'no academy sells this stripe_product_id' };
+    lookupKey = academy.stripePriceLookupKey;
+    if (!lookupKey) return { known: false, reason: "the academy has no price lookup key" };
+  }
+  const price = (await deps.prices.pricesForLookupKeys([lookupKey])).get(lookupKey);
+  if (!price) return { known: false, reason: 'no usable price for the lookup key' };
+  if (intent.stripeProductId !== TEAMS_PRODUCT_ID && price.productId !== intent.stripeProductId) {
+    return { known: false, reason: "the academy's price belongs to another product" };
+  }
+  return { known: true, unitAmount: price.unitAmount, currency: price.currency };
 }
 
 /**

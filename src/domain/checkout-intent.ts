@@ -4,3 +4,4 @@ export * from './checkout-intent/errors.ts';
 export * from './checkout-intent/intent.ts';
 export * from './checkout-intent/transitions.ts';
 export * from './checkout-intent/create-or-update.ts';
+export * from './checkout-intent/payment-check.ts';

@@ -44,6 +44,8 @@ const app = await buildTestApp({
       verifier: stripeWebhookVerifier('whsec_fuzz'),
       unitOfWork: useCases.unitOfWork,
       priceCache: { invalidate() {} },
+      prices: fakePriceSource([]),
+      academies: postgresAcademyRepository(db),
       clock: manualClock(new Date()),
       logger: silentLogger,
     }),

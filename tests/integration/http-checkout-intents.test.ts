@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/application/ports/logger.ts';
 import { makeReceiveStripeWebhook } from '../../src/application/stripe-webhook.ts';
 import { buildTestApp } from '../helpers/build-test-app.ts';
 import { insertIntent, intentUseCases, manualClock } from '../helpers/checkout-intents.ts';
-import { fakePriceSource } from '../helpers/fake-price-source.ts';
+import { fakePriceSource, usdPrice } from '../helpers/fake-price-source.ts';
 import { inMemoryAcademyRepository } from '../helpers/in-memory-academy-repository.ts';
 import { createTestDatabase } from '../helpers/test-database.ts';
 
@@ -49,6 +49,9 @@ async function setup(options: { webhookSecret?: string | null } = {}) {
         verifier: webhookSecret === null ? null : stripeWebhookVerifier(webhookSecret),
         unitOfWork: useCases.unitOfWork,
         priceCache,
+        // insertIntent's default product, sold by one academy at 99.00 USD a seat.
+        prices: fakePriceSource([usdPrice('academy')]),
+        academies: inMemoryAcademyRepository([{ stripeProductId: 'prod_academy', stripePriceLookupKey: 'academy' }]),
         clock,
         logger: silentLogger,
       }),
@@ -227,13 +230,26 @@ t.test('transitions', async (t) => {
 
 t.test('Stripe webhook', async (t) => {
   const WEBHOOK = '/api/v1/stripe/webhook';
-  const completed = (intentUuid: string, session = 'cs_live_1', customer: unknown = 'cus_1') =>
+  /** A paid session for the intent, as this service's own session creation would have set it up. */
+  const completed = (intent: { uuid: string; user_id: string; stripe_product_id: string; quantity: number }, session = 'cs_live_1', customer: unknown = 'cus_1') =>
     JSON.stringify({
       id: `evt_${session}`,
       object: 'event',
       type: 'checkout.session.completed',
-      data: { object: { id: session, object: 'checkout.session', client_reference_id: intentUuid, customer } },
+      data: {
+        object: {
+          id: session,
+          object: 'checkout.session',
+          client_reference_id: intent.uuid,
+          customer,
+          payment_status: 'paid',
+          currency: 'usd',
+          amount_total: intent.quantity * 9900,
+          metadata: { intent_uuid: intent.uuid, user_id: intent.user_id, stripe_product_id: intent.stripe_product_id, quantity: String(intent.quantity) },
+        },
+      },
     });
+  const unknownIntent = { uuid: '00000000-0000-4000-8000-000000000000', user_id: 'u1', stripe_product_id: 'prod_academy', quantity: 1 };
   const signed = (payload: string, secret = WEBHOOK_SECRET) => ({
     'content-type': 'application/json; charset=utf-8',
     'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret }),
@@ -242,7 +258,7 @@ t.test('Stripe webhook', async (t) => {
 
   t.test('a signed checkout.session.completed marks the intent paid with the session and customer ids', async (t) => {
     const intent = await insertIntent(db, {});
-    const payload = completed(intent.uuid);
+    const payload = completed(intent);
     const res = await post(payload, signed(payload));
     t.equal(res.statusCode, 200);
     t.same(res.json(), { received: true });
@@ -251,7 +267,7 @@ t.test('Stripe webhook', async (t) => {
 
   t.test('a replayed event changes nothing', async (t) => {
     const intent = await insertIntent(db, {});
-    const payload = completed(intent.uuid);
+    const payload = completed(intent);
     await post(payload, signed(payload));
     const afterFirst = await useCases.intents.findByUuid(intent.uuid);
     clock.advanceMinutes(1);
@@ -262,7 +278,7 @@ t.test('Stripe webhook', async (t) => {
 
   t.test('a tampered payload is 400 and the intent is unchanged', async (t) => {
     const intent = await insertIntent(db, {});
-    const payload = completed(intent.uuid);
+    const payload = completed(intent);
     const res = await post(payload.replace('cus_1', 'cus_evil'), signed(payload));
     t.equal(res.statusCode, 400);
     t.equal(res.json().error_code, 'invalid_signature');
@@ -271,34 +287,34 @@ t.test('Stripe webhook', async (t) => {
 
   t.test('a missing signature or one made with another secret is 400', async (t) => {
     const intent = await insertIntent(db, {});
-    const payload = completed(intent.uuid);
+    const payload = completed(intent);
     t.equal((await post(payload, { 'content-type': 'application/json' })).statusCode, 400, 'no header');
     t.equal((await post(payload, signed(payload, 'whsec_other'))).statusCode, 400, 'other secret');
     t.equal((await useCases.intents.findByUuid(intent.uuid))?.state, 'created', 'still created');
   });
 
   t.test('an event for an unknown intent is acknowledged with 200 so Stripe stops retrying', async (t) => {
-    const payload = completed('00000000-0000-4000-8000-000000000000');
+    const payload = completed(unknownIntent);
     t.equal((await post(payload, signed(payload))).statusCode, 200);
   });
 
   t.test('an expired intent that Stripe reports paid is reopened and marked paid', async (t) => {
     const intent = await insertIntent(db, { state: 'expired' });
-    const payload = completed(intent.uuid, 'cs_late', { id: 'cus_obj', object: 'customer' });
+    const payload = completed(intent, 'cs_late', { id: 'cus_obj', object: 'customer' });
     t.equal((await post(payload, signed(payload))).statusCode, 200);
     t.match(await useCases.intents.findByUuid(intent.uuid), { state: 'paid', stripeCustomerId: 'cus_obj' });
   });
 
   t.test('a late event for a fulfilled intent leaves it fulfilled', async (t) => {
     const intent = await insertIntent(db, { state: 'fulfilled', stripe_checkout_session_id: 'cs_live_1' });
-    const payload = completed(intent.uuid);
+    const payload = completed(intent);
     t.equal((await post(payload, signed(payload))).statusCode, 200);
     t.equal((await useCases.intents.findByUuid(intent.uuid))?.state, 'fulfilled');
   });
 
   t.test('a second payment for a paid intent is acknowledged but does not overwrite the first', async (t) => {
     const intent = await insertIntent(db, { state: 'paid', stripe_checkout_session_id: 'cs_first' });
-    const payload = completed(intent.uuid, 'cs_second');
+    const payload = completed(intent, 'cs_second');
     t.equal((await post(payload, signed(payload))).statusCode, 200);
     t.equal((await useCases.intents.findByUuid(intent.uuid))?.stripeCheckoutSessionId, 'cs_first');
   });
@@ -314,7 +330,7 @@ t.test('Stripe webhook', async (t) => {
 
   t.test('without STRIPE_WEBHOOK_SECRET the webhook answers 503', async (t) => {
     const unconfigured = await setup({ webhookSecret: null });
-    const payload = completed('00000000-0000-4000-8000-000000000000');
+    const payload = completed(unknownIntent);
     const res = await post(payload, signed(payload), unconfigured);
     t.equal(res.statusCode, 503);
     t.equal(res.json().error_code, 'webhook_not_configured');

@@ -66,6 +66,8 @@ async function appWith(tokenVerifier: TokenVerifier) {
         verifier: stripeWebhookVerifier(WEBHOOK_SECRET),
         unitOfWork: useCases.unitOfWork,
         priceCache: { invalidate() {} },
+        prices: fakePriceSource([]),
+        academies: inMemoryAcademyRepository(),
         clock: manualClock(new Date()),
         logger: silentLogger,
       }),

@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import type { CheckoutSessionFacts } from '../../domain/checkout-intent.ts';
 import {
   WebhookSignatureError,
   type StripeEventVerifier,
@@ -29,25 +30,45 @@ export function stripeWebhookVerifier(secret: string, webhooks: Stripe['webhooks
 /** Reads defensively: a correctly signed event is still data from outside. */
 function toWebhookEvent(event: Stripe.Event): StripeWebhookEvent {
   const { id, type } = event;
-  if (type === 'checkout.session.completed') {
-    const session = event.data.object as Partial<Stripe.Checkout.Session>;
-    return {
-      kind: 'checkout_completed',
-      id,
-      type,
-      intentUuid: typeof session.client_reference_id === 'string' ? session.client_reference_id : null,
-      sessionId: String(session.id),
-      customerId: customerIdOf(session.customer),
-    };
+  const kind = CHECKOUT_KINDS[type];
+  if (kind !== undefined) {
+    return { kind, id, type, session: sessionFacts(event.data.object as Partial<Stripe.Checkout.Session>) };
   }
   if (type.startsWith('price.') || type.startsWith('product.')) return { kind: 'catalogue_changed', id, type };
   return { kind: 'other', id, type };
 }
 
-function customerIdOf(customer: unknown): string | null {
-  if (typeof customer === 'string') return customer;
-  if (typeof customer === 'object' && customer !== null && typeof (customer as { id?: unknown }).id === 'string') {
-    return (customer as { id: string }).id;
-  }
-  return null;
+const CHECKOUT_KINDS: Readonly<Record<string, 'checkout_completed' | 'checkout_async_payment_succeeded'>> = {
+  'checkout.session.completed': 'checkout_completed',
+  'checkout.session.async_payment_succeeded': 'checkout_async_payment_succeeded',
+};
+
+function sessionFacts(session: Partial<Stripe.Checkout.Session>): CheckoutSessionFacts {
+  return {
+    id: stripeId(session.id),
+    clientReferenceId: typeof session.client_reference_id === 'string' ? session.client_reference_id : null,
+    paymentStatus: typeof session.payment_status === 'string' ? session.payment_status : null,
+    amountTotal: Number.isSafeInteger(session.amount_total) ? (session.amount_total as number) : null,
+    currency: typeof session.currency === 'string' ? session.currency.toLowerCase() : null,
+    metadata: stringEntries(session.metadata),
+    customerId: stripeId(customerIdOf(session.customer)),
+  };
+}
+
+// Stripe ids are short printable tokens (`cs_…`, `cus_…`); anything else is treated as absent, so
+// nothing like "undefined" or a control character ever reaches the database.
+const STRIPE_ID = /^[A-Za-z0-9_]{1,255}$/;
+
+function stripeId(value: unknown): string | null {
+  return typeof value === 'string' && STRIPE_ID.test(value) ? value : null;
+}
+
+function stringEntries(metadata: unknown): Readonly<Record<string, string>> {
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return {};
+  return Object.fromEntries(Object.entries(metadata).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}
+
+function customerIdOf(customer: unknown): unknown {
+  if (typeof customer === 'object' && customer !== null) return (customer as { id?: unknown }).id;
+  return customer;
 }

@@ -1,15 +1,14 @@
+import type { CheckoutSessionFacts } from '../../domain/checkout-intent.ts';
 import { DomainError } from '../../domain/errors.ts';
 
 /** A verified Stripe event, reduced to what this service acts on (no SDK types past the adapter). */
 export type StripeWebhookEvent =
   | {
-      readonly kind: 'checkout_completed';
+      /** `checkout.session.completed` and `checkout.session.async_payment_succeeded`: a session that may pay an intent. */
+      readonly kind: 'checkout_completed' | 'checkout_async_payment_succeeded';
       readonly id: string;
       readonly type: string;
-      /** The session's client_reference_id: the intent uuid the front end passed to Checkout. */
-      readonly intentUuid: string | null;
-      readonly sessionId: string;
-      readonly customerId: string | null;
+      readonly session: CheckoutSessionFacts;
     }
   | { readonly kind: 'catalogue_changed' | 'other'; readonly id: string; readonly type: string };
 

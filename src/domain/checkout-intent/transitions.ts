@@ -54,6 +54,14 @@ export function markBackofficeError(intent: CheckoutIntent, message: string, now
   return moveTo(intent, 'errored_backoffice', now, { lastCheckoutError: message });
 }
 
+/**
+ * A checkout problem that changes no state (a refused or failed payment): the reason is kept as the
+ * last checkout error for support; the intent stays where it is.
+ */
+export function recordCheckoutError(intent: CheckoutIntent, message: string, now: Date): CheckoutIntent {
+  return moveTo(intent, intent.state, now, { lastCheckoutError: message });
+}
+
 export function markProvisioningError(intent: CheckoutIntent, message: string, now: Date): CheckoutIntent {
   return moveTo(intent, 'errored_provisioning', now, { lastProvisioningError: message });
 }
