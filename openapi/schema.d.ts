@@ -1135,7 +1135,7 @@ export interface paths {
         put?: never;
         /**
          * Stripe webhook: a checkout session that proves its payment marks the intent paid; price.*\/product.* drop the price cache
-         * @description Verified with `Stripe-Signature` and STRIPE_WEBHOOK_SECRET. Every verified event is acknowledged with 200, including sessions refused because they do not prove the payment (see docs/decisions/0012).
+         * @description Verified with `Stripe-Signature` and STRIPE_WEBHOOK_SECRET. Every verified event is acknowledged with 200, including sessions refused because they do not prove the payment (see docs/decisions/0013).
          */
         post: {
             parameters: {

@@ -194,7 +194,7 @@ function checkoutIntentUseCases(
       verifier: webhookSecret ? stripeWebhookVerifier(webhookSecret) : null,
       unitOfWork: intentDeps.unitOfWork,
       priceCache: catalogue.priceCache,
-      // The amount a session must total is checked against the source itself, not the cache (decision 0012).
+      // The amount a session must total is checked against the source itself, not the cache (decision 0013).
       prices: catalogue.livePrices,
       academies: catalogue.academies,
       clock: systemClock,

@@ -20,7 +20,7 @@ export const stripeWebhookRoutes: FastifyPluginAsyncTypebox<StripeWebhookRouteDe
       schema: {
         tags: ['stripe'],
         summary: 'Stripe webhook: a checkout session that proves its payment marks the intent paid; price.*/product.* drop the price cache',
-        description: 'Verified with `Stripe-Signature` and STRIPE_WEBHOOK_SECRET. Every verified event is acknowledged with 200, including sessions refused because they do not prove the payment (see docs/decisions/0012).',
+        description: 'Verified with `Stripe-Signature` and STRIPE_WEBHOOK_SECRET. Every verified event is acknowledged with 200, including sessions refused because they do not prove the payment (see docs/decisions/0013).',
         response: {
           200: described(WebhookReceivedSchema, 'Verified and handled (or deliberately ignored)'),
           400: described(CodedErrorSchema, '`invalid_signature`: missing or bad Stripe-Signature; nothing changed'),
