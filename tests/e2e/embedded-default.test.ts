@@ -35,5 +35,5 @@ t.test('a malformed variable stops start-up with a message naming it', async (t)
 t.test('an unknown command prints the usage and exits 2', async (t) => {
   const { code, stderr } = await runCli(['frobnicate'], {});
   t.equal(code, 2, 'exit 2');
-  t.match(stderr, /unknown command "frobnicate"[\s\S]*usage: academy-billing <command>[\s\S]*^  serve +Serve the HTTP API/m, 'the usage with the commands');
+  t.match(stderr, /unknown command "frobnicate"[\s\S]*usage: academy-billing <command>[\s\S]*^ {2}serve +Serve the HTTP API/m, 'the usage with the commands');
 });
