@@ -25,7 +25,7 @@ import { postgresAcademyRepository } from './adapters/postgres/academy-repositor
 import { postgresCatalogueVersion } from './adapters/postgres/catalogue-version.ts';
 import { memoizedAcademyRepository } from './application/memoized-academy-repository.ts';
 import { createDatabase, type DatabaseHandle } from './adapters/postgres/database.ts';
-import { migrateToLatest } from './adapters/postgres/migrate.ts';
+import { migrateToLatest, pendingMigrations } from './adapters/postgres/migrate.ts';
 import { createStripeClient } from './adapters/stripe/client.ts';
 import { filePriceSource } from './adapters/stripe/file-price-source.ts';
 import { stripePriceSource } from './adapters/stripe/price-source.ts';
@@ -49,6 +49,8 @@ export interface Deps extends CheckoutIntentUseCases {
   /** Null when neither JWT_SECRET_KEY nor JWT_JWKS_URL is set: authenticated routes answer 503. */
   readonly tokenVerifier: TokenVerifier | null;
   readonly migrate: () => Promise<string[]>;
+  /** Migrations not yet applied (read-only), for `serve` with MIGRATE_ON_SERVE=false. */
+  readonly pendingMigrations: () => Promise<string[]>;
   /** Spec §4: enterprise-catalog when CATALOG_API_URL is set, else the example catalogue in `examples/catalog/`. */
   readonly syncAcademies: SyncAcademies;
   /** Embedded default only (no catalog API configured): syncs the examples into an empty table; null when nothing ran. */
@@ -133,6 +135,7 @@ export async function buildDeps(config: Config, logger: PinoLogger, hooks: Build
       await withTimeout(sql`select 1`.execute(database.db), 2_000, 'database readiness check timed out');
     },
     migrate: async () => (await migrateToLatest(database.db)).applied,
+    pendingMigrations: () => pendingMigrations(database.db),
     syncAcademies,
     ...checkoutIntentUseCases(config, database, intentRepository, { priceCache, livePrices, academies: catalogueSnapshot }, logger),
     syncExamplesIfEmpty: async () => (config.catalog.apiUrl === undefined ? syncIfCatalogueEmpty(academies, syncAcademies) : null),
@@ -142,6 +145,21 @@ export async function buildDeps(config: Config, logger: PinoLogger, hooks: Build
       await database.close();
     },
   };
+}
+
+/**
+ * `migrate` alone: the database as MIGRATION_DATABASE_URL's role (else DATABASE_URL's), and nothing
+ * else, so the migration Job needs no other secret and the runtime role no DDL rights.
+ */
+export async function buildMigrator(config: Config): Promise<{ migrate: () => Promise<string[]>; close: () => Promise<void> }> {
+  const database = await createDatabase({ databaseUrl: config.database.migrationUrl, pgliteDir: config.database.pgliteDir, poolMax: 1 });
+  return { migrate: async () => (await migrateToLatest(database.db)).applied, close: () => database.close() };
+}
+
+/** The two intent jobs (spec §5) over the database alone: their pods need no Stripe, catalog or JWT secret. */
+export async function buildIntentJobs(config: Config): Promise<{ expireIntents: () => Promise<number>; markStalledIntents: () => Promise<number>; close: () => Promise<void> }> {
+  const database = await createDatabase({ databaseUrl: config.database.url, pgliteDir: config.database.pgliteDir, poolMax: 2 });
+  return { ...intentJobs(config, intentDepsOf(config, database, postgresCheckoutIntentRepository(database.db))), close: () => database.close() };
 }
 
 /**
@@ -175,12 +193,7 @@ function checkoutIntentUseCases(
   catalogue: { readonly priceCache: CachedPriceSource; readonly livePrices: PriceSource; readonly academies: AcademyRepository },
   logger: PinoLogger,
 ) {
-  const intentDeps = {
-    intents,
-    unitOfWork: postgresUnitOfWork(database.db),
-    clock: systemClock,
-    reservationMinutes: config.intents.reservationMinutes,
-  };
+  const intentDeps = intentDepsOf(config, database, intents);
   const { webhookSecret } = config.stripe;
   return {
     currentIntent: makeCurrentIntent(intentDeps),
@@ -188,8 +201,7 @@ function checkoutIntentUseCases(
     listIntents: makeListIntents(intentDeps),
     getIntent: makeGetIntent(intentDeps),
     transitionIntent: makeTransitionIntent(intentDeps),
-    expireIntents: makeExpireIntents(intentDeps),
-    markStalledIntents: makeMarkStalledIntents({ ...intentDeps, stalledFulfillmentSeconds: config.intents.stalledFulfillmentSeconds }),
+    ...intentJobs(config, intentDeps),
     receiveStripeWebhook: makeReceiveStripeWebhook({
       verifier: webhookSecret ? stripeWebhookVerifier(webhookSecret) : null,
       unitOfWork: intentDeps.unitOfWork,
@@ -200,6 +212,17 @@ function checkoutIntentUseCases(
       clock: systemClock,
       logger: logger.child({ component: 'stripe-webhook' }),
     }),
+  };
+}
+
+function intentDepsOf(config: Config, database: DatabaseHandle, intents: CheckoutIntentRepository) {
+  return { intents, unitOfWork: postgresUnitOfWork(database.db), clock: systemClock, reservationMinutes: config.intents.reservationMinutes };
+}
+
+function intentJobs(config: Config, intentDeps: ReturnType<typeof intentDepsOf>) {
+  return {
+    expireIntents: makeExpireIntents(intentDeps),
+    markStalledIntents: makeMarkStalledIntents({ ...intentDeps, stalledFulfillmentSeconds: config.intents.stalledFulfillmentSeconds }),
   };
 }
 

@@ -6,7 +6,15 @@ import { parseRateLimit, type RateLimit } from './config/rate-limit.ts';
 export interface Config {
   readonly server: { readonly host: string; readonly port: number; readonly trustProxy: number; readonly shutdownGraceMs: number };
   readonly logLevel: string;
-  readonly database: { readonly url: string | undefined; readonly pgliteDir: string; readonly poolMax: number };
+  readonly database: {
+    readonly url: string | undefined;
+    /** What `migrate` connects with: MIGRATION_DATABASE_URL, else DATABASE_URL. */
+    readonly migrationUrl: string | undefined;
+    /** Whether `serve` applies pending migrations before it listens (MIGRATE_ON_SERVE). */
+    readonly migrateOnServe: boolean;
+    readonly pgliteDir: string;
+    readonly poolMax: number;
+  };
   readonly stripe: {
     readonly secretKey: string | undefined;
     readonly apiUrl: string | undefined;
@@ -82,7 +90,13 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
   const config: Config = {
     server: { host: env.HOST, port: int(env.PORT), trustProxy: int(env.TRUST_PROXY), shutdownGraceMs: int(env.SHUTDOWN_GRACE_MS) },
     logLevel: env.LOG_LEVEL,
-    database: { url: env.DATABASE_URL, pgliteDir: env.PGLITE_DIR, poolMax: int(env.DATABASE_POOL_MAX) },
+    database: {
+      url: env.DATABASE_URL,
+      migrationUrl: env.MIGRATION_DATABASE_URL ?? env.DATABASE_URL,
+      migrateOnServe: env.MIGRATE_ON_SERVE === 'true',
+      pgliteDir: env.PGLITE_DIR,
+      poolMax: int(env.DATABASE_POOL_MAX),
+    },
     stripe: {
       secretKey: env.STRIPE_SECRET_KEY,
       apiUrl: env.STRIPE_API_URL,

@@ -1,4 +1,4 @@
-import type { Deps } from '../composition-root.ts';
+import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 
 /** One option of a command, as `node:util` parseArgs takes it, with the line `--help` prints. */
@@ -32,7 +32,8 @@ export interface ServerCommand extends CommandBase {
  */
 export interface JobCommand extends CommandBase {
   readonly kind: 'job';
-  readonly run: (deps: Deps, options: OptionValues) => Promise<object>;
+  /** Wires what the job needs (`withDeps` in commands.ts: everything), runs it, and closes what it opened. */
+  readonly run: (config: Config, logger: Logger, options: OptionValues) => Promise<object>;
 }
 
 export type Command = ServerCommand | JobCommand;

@@ -1,6 +1,26 @@
+import type { Logger } from 'pino';
+import { buildDeps, buildIntentJobs, buildMigrator, type Deps } from '../composition-root.ts';
+import type { Config } from '../config.ts';
 import { EnvSchema } from '../config/env-schema.ts';
-import type { Command } from './command.ts';
+import type { Command, OptionValues } from './command.ts';
 import { serve } from './serve.ts';
+
+/** A job on a wiring: open it, run, close it (whatever happened). */
+function withWiring<D extends { close(): Promise<void> }>(wire: (config: Config, logger: Logger) => Promise<D>, run: (deps: D, options: OptionValues) => Promise<object>) {
+  return async (config: Config, logger: Logger, options: OptionValues): Promise<object> => {
+    const deps = await wire(config, logger);
+    try {
+      return await run(deps, options);
+    } finally {
+      await deps.close();
+    }
+  };
+}
+
+/** Everything (buildDeps): the job may use any adapter; catalog settings are checked before the database opens. */
+const withDeps = (run: (deps: Deps, options: OptionValues) => Promise<object>) => withWiring(buildDeps, run);
+/** The database alone, so the intent CronJobs need no Stripe, catalog or JWT secret. */
+const withIntentJobs = (run: (jobs: Awaited<ReturnType<typeof buildIntentJobs>>) => Promise<object>) => withWiring((config) => buildIntentJobs(config), run);
 
 const LOGGING = ['LOG_LEVEL'];
 const DATABASE = ['DATABASE_URL', 'PGLITE_DIR', 'DATABASE_POOL_MAX', ...LOGGING];
@@ -32,7 +52,8 @@ export const COMMANDS: readonly Command[] = [
     kind: 'server',
     description:
       'Serve the HTTP API (the default of `npm start`).\n' +
-      'Applies pending migrations, fills an empty embedded catalogue from examples/, listens on HOST:PORT\n' +
+      'Applies pending migrations (with MIGRATE_ON_SERVE=false: exits 1 while one is pending), fills an empty\n' +
+      'embedded catalogue from examples/, listens on HOST:PORT\n' +
       'and drains in-flight requests on SIGTERM. Logs go to stdout.',
     options: {},
     variables: Object.keys(EnvSchema.properties),
@@ -41,10 +62,12 @@ export const COMMANDS: readonly Command[] = [
   {
     name: 'migrate',
     kind: 'job',
-    description: 'Apply pending database migrations.\nPrints {"ok": true, "applied": [names]}.',
+    description:
+      'Apply pending database migrations, as MIGRATION_DATABASE_URL\'s role when set (else DATABASE_URL\'s).\n' +
+      'Prints {"ok": true, "applied": [names]}.',
     options: {},
-    variables: DATABASE,
-    run: async (deps) => ({ applied: await deps.migrate() }),
+    variables: ['MIGRATION_DATABASE_URL', ...DATABASE],
+    run: withWiring((config) => buildMigrator(config), async (migrator) => ({ applied: await migrator.migrate() })),
   },
   {
     name: 'sync',
@@ -54,7 +77,7 @@ export const COMMANDS: readonly Command[] = [
       'Prints the sync report, the same object POST /api/v1/admin/academy-sync answers with.',
     options: { 'dry-run': { type: 'boolean', description: 'compute the report without writing anything' } },
     variables: [...DATABASE, ...CATALOG],
-    run: (deps, options) => deps.syncAcademies({ dryRun: options['dry-run'] === true }),
+    run: withDeps((deps, options) => deps.syncAcademies({ dryRun: options['dry-run'] === true })),
   },
   {
     name: 'expire-intents',
@@ -63,7 +86,7 @@ export const COMMANDS: readonly Command[] = [
       'Expire created checkout intents past their expires_at (run it every minute or so).\nPrints {"ok": true, "expired": N}.',
     options: {},
     variables: [...DATABASE, 'INTENT_RESERVATION_DURATION_MINUTES'],
-    run: async (deps) => ({ expired: await deps.expireIntents() }),
+    run: withIntentJobs(async (jobs) => ({ expired: await jobs.expireIntents() })),
   },
   {
     name: 'mark-stalled-intents',
@@ -73,6 +96,6 @@ export const COMMANDS: readonly Command[] = [
       'Prints {"ok": true, "stalled": N}.',
     options: {},
     variables: [...DATABASE, 'STALLED_FULFILLMENT_SECONDS'],
-    run: async (deps) => ({ stalled: await deps.markStalledIntents() }),
+    run: withIntentJobs(async (jobs) => ({ stalled: await jobs.markStalledIntents() })),
   },
 ];

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../adapters/logging/pino-logger.ts';
-import { buildDeps } from '../composition-root.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { PACKAGE_VERSION } from '../package-info.ts';
 import type { Command, JobCommand, OptionValues } from './command.ts';
@@ -55,17 +54,13 @@ export async function runCommandLine(commands: readonly Command[], argv: readonl
 
 async function runJob(command: JobCommand, config: Config, values: OptionValues, io: Io): Promise<number> {
   const logger = createLogger(config.logLevel, io.stderr);
-  let deps: Awaited<ReturnType<typeof buildDeps>> | undefined;
   try {
-    deps = await buildDeps(config, logger);
-    const result = await command.run(deps, values);
+    const result = await command.run(config, logger, values);
     return print(io.stdout, `${JSON.stringify({ ok: true, ...result })}\n`, 0);
   } catch (error) {
     if (error instanceof ConfigError) return configFailure(command, error, io);
     logger.error({ err: error }, `${command.name} failed`);
     return print(io.stdout, `${JSON.stringify(jobFailure(command.name, error))}\n`, 1);
-  } finally {
-    await deps?.close();
   }
 }
 

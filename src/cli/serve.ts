@@ -4,11 +4,14 @@ import { createLogger } from '../adapters/logging/pino-logger.ts';
 import { buildDeps } from '../composition-root.ts';
 import type { Config } from '../config.ts';
 
-/** `academy-billing serve`: migrate, seed the embedded default, listen, drain on SIGTERM. */
+/**
+ * `academy-billing serve`: migrate (or, with MIGRATE_ON_SERVE=false, refuse to start while a
+ * migration is pending), seed the embedded default, listen, drain on SIGTERM.
+ */
 export async function serve(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
   const deps = await buildDeps(config, logger);
-  const migrations = await deps.migrate();
+  const migrations = config.database.migrateOnServe ? await deps.migrate() : await requireNoPendingMigration(deps);
   // Embedded default: an empty catalogue is filled by the regular sync from examples/catalog/, before listening.
   const exampleSync = await deps.syncExamplesIfEmpty();
   logger.info({ migrations, synced: exampleSync?.created ?? 0, database: deps.database.kind }, 'database ready');
@@ -34,4 +37,13 @@ export async function serve(config: Config): Promise<void> {
     await deps.close();
   });
   await app.listen({ host: config.server.host, port: config.server.port });
+}
+
+/** A release's pods wait for its migration Job: exit 1 (the pod restarts with back-off) until it has run. */
+async function requireNoPendingMigration(deps: Awaited<ReturnType<typeof buildDeps>>): Promise<string[]> {
+  const pending = await deps.pendingMigrations();
+  if (pending.length === 0) return [];
+  await deps.close();
+  process.stderr.write(`academy-billing: ${pending.length} migration(s) pending (${pending.join(', ')}) and MIGRATE_ON_SERVE=false: run \`academy-billing migrate\` first\n`);
+  process.exit(1);
 }

@@ -23,6 +23,10 @@ export const EnvSchema = Type.Object({
     { default: 'info', description: 'fatal|error|warn|info|debug|trace|silent' },
   ),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://\\S+$', description: 'postgres:// URL' })),
+  /** The role `migrate` connects as (DDL rights); unset → DATABASE_URL. */
+  MIGRATION_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://\\S+$', description: 'postgres:// URL' })),
+  /** `false`: `serve` applies no migration and stops (exit 1) while one is pending; for a runtime role without DDL rights. */
+  MIGRATE_ON_SERVE: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'true', description: 'true|false' }),
   PGLITE_DIR: Type.String({ minLength: 1, default: '.data/pglite' }),
   DATABASE_POOL_MAX: Integer(1, 100, '10'),
   STRIPE_SECRET_KEY: Type.Optional(Type.String({ pattern: '^(sk|rk)_\\S+$', description: 'sk_… or rk_… key' })),

@@ -87,3 +87,15 @@ t.test('rate limits accept the DRF forms and nothing else', async (t) => {
     t.equal(parseRateLimit(bad), null, `${JSON.stringify(bad)} is refused`);
   }
 });
+
+t.test('migrate connects as MIGRATION_DATABASE_URL when set, else as DATABASE_URL; serve migrates unless told not to', async (t) => {
+  const runtime = 'postgres://app@db.example.test/billing';
+  const migrator = 'postgres://migrator@db.example.test/billing';
+  const both = loadConfig({ DATABASE_URL: runtime, MIGRATION_DATABASE_URL: migrator, MIGRATE_ON_SERVE: 'false' }).database;
+  t.same([both.url, both.migrationUrl, both.migrateOnServe], [runtime, migrator, false], 'two roles, serve does not migrate');
+  const one = loadConfig({ DATABASE_URL: runtime }).database;
+  t.same([one.migrationUrl, one.migrateOnServe], [runtime, true], 'one role: migrate uses DATABASE_URL and serve migrates (the default)');
+  t.equal(loadConfig({}).database.migrationUrl, undefined, 'neither: the embedded database');
+  t.equal(loadConfig({ MIGRATION_DATABASE_URL: migrator }).database.migrationUrl, migrator, 'the migration Job sets MIGRATION_DATABASE_URL alone');
+  t.same(problemsOf({ DATABASE_URL: runtime, MIGRATION_DATABASE_URL: 'mysql://x', MIGRATE_ON_SERVE: 'no' }).map((p) => p.split(':')[0]).sort(), ['MIGRATE_ON_SERVE', 'MIGRATION_DATABASE_URL'], 'malformed values are named');
+});

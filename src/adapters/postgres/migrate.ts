@@ -23,3 +23,12 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<{ applied: 
   }
   return { applied: results.filter((result) => result.status === 'Success').map((result) => result.migrationName) };
 }
+
+/**
+ * The migrations this code has that the database has not applied, oldest first. Only reads
+ * (the migration table, when it exists), so a runtime role without DDL rights can ask.
+ */
+export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: staticProvider });
+  return (await migrator.getMigrations()).filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+}
