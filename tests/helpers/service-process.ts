@@ -31,7 +31,7 @@ export function freePort(): Promise<number> {
  * Starts `academy-billing serve` as a real process with only the given variables (plus a private
  * PGlite directory unless DATABASE_URL is given) and waits until /readyz answers 200.
  */
-export async function startService(env: Record<string, string> = {}, readyWithinMs = 60_000): Promise<ServiceProcess> {
+export async function startService(env: Record<string, string> = {}, readyWithinMs = 240_000): Promise<ServiceProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'academy-billing-'));
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
