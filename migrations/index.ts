@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as academies0001 from './0001_academies.ts';
 import * as checkoutIntents0002 from './0002_checkout_intents.ts';
 import * as catalogueVersion0003 from './0003_catalogue_version.ts';
+import * as enterpriseReservations0004 from './0004_enterprise_reservations.ts';
 
 // Static imports, not a FileMigrationProvider: the same list works under tsx
 // and after `tsc`, and bundlers cannot lose a file. Keys sort in apply order;
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0001_academies': academies0001,
   '0002_checkout_intents': checkoutIntents0002,
   '0003_catalogue_version': catalogueVersion0003,
+  '0004_enterprise_reservations': enterpriseReservations0004,
 };

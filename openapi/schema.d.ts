@@ -440,6 +440,17 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
                 502: {
                     headers: {
                         [name: string]: unknown;
@@ -485,6 +496,7 @@ export interface paths {
                     /** @description admins only: that user’s intents */
                     user_id?: string;
                     limit?: number;
+                    /** @description at most 10⁹ (a larger one overflowed in PostgreSQL) */
                     offset?: number;
                 };
                 header?: never;
@@ -675,7 +687,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description `slug_reservation`, `failed_checkout_intent` or `active_checkout_intent` */
+                /** @description `slug_reservation`, `failed_checkout_intent`, `active_checkout_intent` or `too_many_open_intents` */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -683,6 +695,17 @@ export interface paths {
                     content: {
                         "application/json": {
                             error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description AUTHENTICATED_WRITE_RATE_LIMIT reached for this user; `Retry-After` says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
                             detail: string;
                         };
                     };
@@ -1088,6 +1111,17 @@ export interface paths {
                     content: {
                         "application/json": {
                             error_code: string;
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description AUTHENTICATED_WRITE_RATE_LIMIT reached for this user; `Retry-After` says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
                             detail: string;
                         };
                     };

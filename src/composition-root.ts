@@ -197,7 +197,11 @@ function checkoutIntentUseCases(
   const { webhookSecret } = config.stripe;
   return {
     currentIntent: makeCurrentIntent(intentDeps),
-    createOrUpdateIntent: makeCreateOrUpdateIntent(intentDeps),
+    createOrUpdateIntent: makeCreateOrUpdateIntent({
+      ...intentDeps,
+      academies: catalogue.academies,
+      maxOpenIntentsPerUser: config.intents.maxOpenPerUser,
+    }),
     listIntents: makeListIntents(intentDeps),
     getIntent: makeGetIntent(intentDeps),
     transitionIntent: makeTransitionIntent(intentDeps),

@@ -41,7 +41,9 @@ export interface Config {
   };
   readonly academies: { readonly thumbnailBaseUrl: string; readonly rateLimit: RateLimit };
   readonly redisUrl: string | undefined;
-  readonly intents: { readonly reservationMinutes: number; readonly stalledFulfillmentSeconds: number };
+  readonly intents: { readonly reservationMinutes: number; readonly stalledFulfillmentSeconds: number; readonly maxOpenPerUser: number };
+  /** AUTHENTICATED_WRITE_RATE_LIMIT: every authenticated write, per user, shared through Redis like the public limit. */
+  readonly authenticatedWriteRateLimit: RateLimit;
   readonly jwt: {
     readonly secretKey: string | undefined;
     readonly jwksUrl: string | undefined;
@@ -81,8 +83,11 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
     problems.push(`${name}: ${result.reason}`);
     return fallback;
   };
-  const rateLimit = parseRateLimit(env.ACADEMY_PRODUCTS_RATE_LIMIT);
-  if (!rateLimit) problems.push('ACADEMY_PRODUCTS_RATE_LIMIT: must look like N/second|minute|hour|day');
+  const rateLimitSetting = (name: 'ACADEMY_PRODUCTS_RATE_LIMIT' | 'AUTHENTICATED_WRITE_RATE_LIMIT'): RateLimit => {
+    const parsed = parseRateLimit(env[name]);
+    if (!parsed) problems.push(`${name}: must look like N/second|minute|hour|day`);
+    return parsed ?? { max: 1, windowMs: 1 };
+  };
   const customer = env.ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID?.trim();
   if (customer && !UUID.test(customer)) problems.push('ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID: must be a UUID');
   if (env.JWT_SECRET_KEY && env.JWT_JWKS_URL) problems.push('JWT_SECRET_KEY and JWT_JWKS_URL: set one, not both');
@@ -137,11 +142,13 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
         {},
       ),
     },
-    academies: { thumbnailBaseUrl: env.ACADEMY_THUMBNAIL_S3_BASE_URL, rateLimit: rateLimit ?? { max: 1, windowMs: 1 } },
+    academies: { thumbnailBaseUrl: env.ACADEMY_THUMBNAIL_S3_BASE_URL, rateLimit: rateLimitSetting('ACADEMY_PRODUCTS_RATE_LIMIT') },
+    authenticatedWriteRateLimit: rateLimitSetting('AUTHENTICATED_WRITE_RATE_LIMIT'),
     redisUrl: env.REDIS_URL,
     intents: {
       reservationMinutes: int(env.INTENT_RESERVATION_DURATION_MINUTES),
       stalledFulfillmentSeconds: int(env.STALLED_FULFILLMENT_SECONDS),
+      maxOpenPerUser: int(env.MAX_OPEN_INTENTS_PER_USER),
     },
     jwt: { secretKey: env.JWT_SECRET_KEY, jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
     examplesDir: env.EXAMPLES_DIR,

@@ -1,11 +1,16 @@
 import {
   CheckoutIntentNotFoundError,
+  InvalidCheckoutIntentRequestError,
+  TEAMS_PRODUCT_ID,
+  TooManyOpenIntentsError,
   planCreateOrUpdate,
+  reservationKey,
   reservationSought,
   validateCreateIntentRequest,
   type CheckoutIntent,
   type CreateIntentRequest,
 } from '../domain/checkout-intent.ts';
+import type { AcademyRepository } from './ports/academy-repository.ts';
 import type { CheckoutIntentRepository, IntentPage } from './ports/checkout-intent-repository.ts';
 import type { Clock } from './ports/clock.ts';
 import type { Principal } from './ports/token-verifier.ts';
@@ -17,6 +22,13 @@ export interface CheckoutIntentDeps {
   readonly clock: Clock;
   /** INTENT_RESERVATION_DURATION_MINUTES. */
   readonly reservationMinutes: number;
+}
+
+export interface CreateOrUpdateIntentDeps extends CheckoutIntentDeps {
+  /** The catalogue: an academy intent must name an active academy's stripe_product_id. */
+  readonly academies: AcademyRepository;
+  /** MAX_OPEN_INTENTS_PER_USER: created intents one user may hold at once. */
+  readonly maxOpenIntentsPerUser: number;
 }
 
 export interface CurrentIntentQuery {
@@ -47,9 +59,12 @@ export function makeCurrentIntent(deps: Pick<CheckoutIntentDeps, 'intents' | 'cl
  * the reservation check and the write cannot interleave with another call for the same user,
  * so parallel calls end with one intent (docs/decisions/0007-intent-concurrency.md).
  */
-export function makeCreateOrUpdateIntent(deps: CheckoutIntentDeps): CreateOrUpdateIntent {
+export function makeCreateOrUpdateIntent(deps: CreateOrUpdateIntentDeps): CreateOrUpdateIntent {
   return async (request) => {
     const valid = validateCreateIntentRequest(request); // a bad request never opens a transaction
+    if (valid.stripeProductId !== TEAMS_PRODUCT_ID && !(await isSoldProduct(deps.academies, valid.stripeProductId))) {
+      throw new InvalidCheckoutIntentRequestError('stripe_product_id', 'stripe_product_id must be an active academy\'s product, or "" for Teams.');
+    }
     return deps.unitOfWork.run(async ({ intents, locks }) => {
       await locks.lockUser(valid.userId);
       const now = deps.clock.now(); // after the wait for the lock
@@ -61,10 +76,16 @@ export function makeCreateOrUpdateIntent(deps: CheckoutIntentDeps): CreateOrUpda
       if (!existing || existing.state === 'created' || existing.state === 'expired') {
         const sought = reservationSought(existing, valid);
         await locks.lockReservations(reservationKeys(sought));
+        await intents.releaseLapsedReservations(sought, now);
         slugHeldByOtherUser = await intents.isReservedByAnotherUser(valid.userId, sought, now);
       }
 
       const plan = planCreateOrUpdate(existing, request, { now, reservationMinutes: deps.reservationMinutes, slugHeldByOtherUser });
+      // A new intent, or an expired one reopened, is one more open intent (the user's lock makes the count exact).
+      const opensOne = plan.action === 'create' || (plan.action === 'update' && plan.intent.state !== 'created');
+      if (opensOne && (await intents.countOpen(valid.userId)) >= deps.maxOpenIntentsPerUser) {
+        throw new TooManyOpenIntentsError(deps.maxOpenIntentsPerUser);
+      }
       switch (plan.action) {
         case 'return_unchanged':
           return { intent: plan.intent, created: false };
@@ -96,9 +117,15 @@ export function makeGetIntent(deps: Pick<CheckoutIntentDeps, 'intents'>): GetInt
   };
 }
 
+/** Lock names for the sought slug and name, normalized so `Victim Co` and `victim-co` wait for each other. */
 function reservationKeys(sought: { enterpriseSlug: string | null; enterpriseName: string | null }): string[] {
   const keys: string[] = [];
-  if (sought.enterpriseSlug !== null) keys.push(`slug:${sought.enterpriseSlug}`);
-  if (sought.enterpriseName !== null) keys.push(`name:${sought.enterpriseName}`);
+  if (sought.enterpriseSlug !== null) keys.push(`slug:${reservationKey(sought.enterpriseSlug)}`);
+  if (sought.enterpriseName !== null) keys.push(`name:${reservationKey(sought.enterpriseName)}`);
   return keys;
+}
+
+/** An active academy sells this product (the catalogue snapshot: no query per request while nothing changed). */
+async function isSoldProduct(academies: AcademyRepository, stripeProductId: string): Promise<boolean> {
+  return (await academies.list({})).some((academy) => academy.stripeProductId === stripeProductId);
 }

@@ -53,6 +53,8 @@ export const EnvSchema = Type.Object({
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://\\S+$', description: 'redis:// URL' })),
   INTENT_RESERVATION_DURATION_MINUTES: Integer(1, 525600, '1440'),
   STALLED_FULFILLMENT_SECONDS: Integer(1, 31536000, '180'),
+  MAX_OPEN_INTENTS_PER_USER: Integer(1, 1000, '20'),
+  AUTHENTICATED_WRITE_RATE_LIMIT: Type.String({ default: '30/minute', description: 'N/second|minute|hour|day' }),
   JWT_SECRET_KEY: Type.Optional(Type.String({ minLength: 1 })),
   JWT_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://\\S+$', description: 'http(s) URL' })),
   JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),

@@ -1,6 +1,6 @@
 /**
  * Redis down with REDIS_URL set, end to end through the real process (the app-level check with an
- * unreachable Redis is tests/integration/redis-rate-limit.test.ts): the rate limit fails open, the
+ * unreachable Redis is tests/integration/redis-rate-limit.test.ts): the rate limit is counted per process, the
  * catalogue keeps answering, the outage and the recovery are logged.
  */
 import t from 'tap';
@@ -37,7 +37,7 @@ t.test('with Redis going down the catalogue keeps answering 200 quickly, and the
   for (let i = 0; i < 5; i += 1) answers.push(await listTimed());
   t.ok(answers.every((answer) => answer.status === 200), `every request is 200 (${answers.map((a) => a.status).join(', ')})`);
   t.ok(answers.every((answer) => answer.ms < 3_000), `each within 3 s (slowest ${Math.max(...answers.map((a) => a.ms))} ms; command timeout 500 ms)`);
-  t.ok(await until(() => /redis unavailable/.test(service.output().stdout), 10_000), 'the log says "redis unavailable: rate limit fails open"');
+  t.ok(await until(() => /redis unavailable/.test(service.output().stdout), 10_000), 'the log says "redis unavailable: rate limits counted per process"');
   t.equal(service.output().stdout.match(/redis unavailable/g)?.length, 1, 'once per outage, not per reconnect attempt');
 });
 

@@ -16,7 +16,7 @@ export interface TestAppOptions {
   readonly academies: AcademyRepository;
   readonly prices: PriceSource;
   readonly thumbnailBaseUrl?: string;
-  readonly rateLimit?: { max: number; windowMs: number; redis?: Redis };
+  readonly rateLimit?: { max: number; windowMs: number; redis?: Redis; authenticatedWrites?: { max: number; windowMs: number } };
   /** A pino logger (or `false`) for tests that read the logs. */
   readonly logger?: AppOptions['logger'];
   readonly trustProxy?: number;

@@ -6,6 +6,8 @@ import type { CheckoutIntentRow, NewCheckoutIntentRow } from '../../src/adapters
 import { makeCreateOrUpdateIntent, makeCurrentIntent, makeGetIntent, makeListIntents } from '../../src/application/checkout-intents.ts';
 import { makeExpireIntents, makeMarkStalledIntents, makeTransitionIntent } from '../../src/application/checkout-intent-lifecycle.ts';
 import type { Clock } from '../../src/application/ports/clock.ts';
+import type { AcademyRepository } from '../../src/application/ports/academy-repository.ts';
+import { inMemoryAcademyRepository } from './in-memory-academy-repository.ts';
 
 /** A clock the test moves by hand. */
 export interface ManualClock extends Clock {
@@ -29,18 +31,27 @@ export function manualClock(start: Date | string = '2025-03-01T12:00:00.000Z'): 
 export const RESERVATION_MINUTES = 1440;
 export const STALLED_SECONDS = 180;
 
+/** The academy products the tests' intents are for; any other (but '') is refused as unsold. */
+export const SOLD_PRODUCTS = ['prod_a', 'prod_b', 'prod_c', 'prod_d', 'prod_academy', 'prod_data', 'prod_fuzz', 'prod_1', 'prod_x', 'prod_ai'];
+export const MAX_OPEN_INTENTS = 20;
+
 /** Every checkout-intent use case over the real PostgreSQL adapters, as the composition root wires them. */
-export function intentUseCases(db: Kysely<Database>, clock: Clock) {
+export function intentUseCases(
+  db: Kysely<Database>,
+  clock: Clock,
+  options: { readonly academies?: AcademyRepository; readonly maxOpenIntentsPerUser?: number } = {},
+) {
   const deps = {
     intents: postgresCheckoutIntentRepository(db),
     unitOfWork: postgresUnitOfWork(db),
     clock,
     reservationMinutes: RESERVATION_MINUTES,
   };
+  const academies = options.academies ?? inMemoryAcademyRepository(SOLD_PRODUCTS.map((stripeProductId) => ({ stripeProductId, name: stripeProductId })));
   return {
     ...deps,
     currentIntent: makeCurrentIntent(deps),
-    createOrUpdateIntent: makeCreateOrUpdateIntent(deps),
+    createOrUpdateIntent: makeCreateOrUpdateIntent({ ...deps, academies, maxOpenIntentsPerUser: options.maxOpenIntentsPerUser ?? MAX_OPEN_INTENTS }),
     listIntents: makeListIntents(deps),
     getIntent: makeGetIntent(deps),
     transitionIntent: makeTransitionIntent(deps),

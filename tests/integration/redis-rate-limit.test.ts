@@ -42,13 +42,14 @@ t.test('the limit holds across two instances sharing Redis', async (t) => {
   t.equal(remaining.headers['x-ratelimit-remaining'], '2', 'a fresh client starts with its own budget');
 });
 
-t.test('with Redis unreachable the service keeps answering and logs the outage', async (t) => {
+t.test('with Redis unreachable the limit holds per process from memory, the headers tell the truth, and the outage is logged', async (t) => {
   const logged: Array<{ msg?: string }> = [];
-  const { app } = await appWith('redis://127.0.0.1:1', 1, logged);
+  const { app } = await appWith('redis://127.0.0.1:1', 2, logged);
   const ip = clientIp();
-  for (let i = 0; i < 3; i += 1) {
-    const res = await app.inject({ url: LIST, remoteAddress: ip });
-    t.equal(res.statusCode, 200, `request ${i + 1} is served (fail open), not 429 or 500`);
-  }
+  const answers = [];
+  for (let i = 0; i < 3; i += 1) answers.push(await app.inject({ url: LIST, remoteAddress: ip }));
+  t.same(answers.map((res) => res.statusCode), [200, 200, 429], 'two served, the third throttled: never a 500, never unlimited');
+  t.same(answers.map((res) => res.headers['x-ratelimit-remaining']), ['1', '0', '0'], 'remaining counts down (it said 3 forever before)');
+  t.ok(Number(answers[2]?.headers['retry-after']) > 0, 'the 429 says when to retry');
   t.ok(logged.some((entry) => /redis unavailable/.test(entry.msg ?? '')), 'the outage is logged');
 });

@@ -15,6 +15,7 @@ const DOMAIN_ERRORS: Record<string, { status: number; body: (error: DomainError)
   'checkout_intent.failed_exists': { status: 409, body: coded('failed_checkout_intent') },
   'checkout_intent.active_conflict': { status: 409, body: coded('active_checkout_intent') },
   'checkout_intent.paid_mismatch': { status: 409, body: coded('paid_intent_mismatch') },
+  'checkout_intent.too_many_open': { status: 409, body: coded('too_many_open_intents') },
   'checkout_intent.invalid_transition': { status: 422, body: coded('invalid_state_transition') },
   'checkout_intent.invalid_request': {
     status: 400,

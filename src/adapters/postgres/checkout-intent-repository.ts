@@ -1,14 +1,15 @@
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { CheckoutIntentRepository } from '../../application/ports/checkout-intent-repository.ts';
 import {
   ACTIVE_STATES_ACADEMY,
   ActiveIntentConflictError,
+  SlugReservationError,
   isCheckoutIntentState,
   type CheckoutIntent,
   type NewCheckoutIntent,
   type TermsMetadata,
 } from '../../domain/checkout-intent.ts';
-import { isUniqueViolation } from './database.ts';
+import { isExclusionViolation, isUniqueViolation } from './database.ts';
 import type { Database } from './database.ts';
 import type { CheckoutIntentRow } from './tables/checkout-intents.ts';
 
@@ -65,23 +66,42 @@ export function postgresCheckoutIntentRepository(db: Kysely<Database>): Checkout
       return { total: Number(total), intents: rows.map(toCheckoutIntent) };
     },
 
-    async isReservedByAnotherUser(userId, { enterpriseSlug, enterpriseName }, now) {
-      if (enterpriseSlug === null && enterpriseName === null) return false;
+    async isReservedByAnotherUser(userId, reservation, now) {
+      const holds = holdsReservation(reservation);
+      if (holds.length === 0) return false;
       const row = await db
         .selectFrom('checkout_intents')
         .select('id')
         .where('user_id', '<>', userId)
         .where('state', '<>', 'expired')
         .where((eb) => eb.or([eb('state', '<>', 'created'), eb('expires_at', '>', now)]))
-        .where((eb) => {
-          const holds = [];
-          if (enterpriseSlug !== null) holds.push(eb('enterprise_slug', '=', enterpriseSlug));
-          if (enterpriseName !== null) holds.push(eb('enterprise_name', '=', enterpriseName));
-          return eb.or(holds);
-        })
+        .where((eb) => eb.or(holds))
         .limit(1)
         .executeTakeFirst();
       return row !== undefined;
+    },
+
+    async releaseLapsedReservations(reservation, now) {
+      const holds = holdsReservation(reservation);
+      if (holds.length === 0) return 0;
+      const result = await db
+        .updateTable('checkout_intents')
+        .set({ state: 'expired', modified: now })
+        .where('state', '=', 'created')
+        .where('expires_at', '<=', now)
+        .where((eb) => eb.or(holds))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
+    async countOpen(userId) {
+      const { count } = await db
+        .selectFrom('checkout_intents')
+        .select((eb) => eb.fn.countAll<string | number | bigint>().as('count'))
+        .where('user_id', '=', userId)
+        .where('state', '=', 'created')
+        .executeTakeFirstOrThrow();
+      return Number(count);
     },
 
     async insert(fields: NewCheckoutIntent, now: Date) {
@@ -156,12 +176,31 @@ function mutableColumns(fields: NewCheckoutIntent) {
   };
 }
 
-/** The partial unique indexes are the last word on "one active intent": their refusal is a domain conflict. */
+/**
+ * "This row holds the slug or the name", with migrations/0004's normalization on both sides, so the
+ * comparison is the exclusion constraints' own. Empty when neither is sought.
+ */
+function holdsReservation(reservation: { readonly enterpriseSlug: string | null; readonly enterpriseName: string | null }): RawBuilder<SqlBool>[] {
+  const holds: RawBuilder<SqlBool>[] = [];
+  if (reservation.enterpriseSlug !== null) {
+    holds.push(sql<SqlBool>`enterprise_reservation_key(enterprise_slug) = enterprise_reservation_key(${reservation.enterpriseSlug})`);
+  }
+  if (reservation.enterpriseName !== null) {
+    holds.push(sql<SqlBool>`enterprise_reservation_key(enterprise_name) = enterprise_reservation_key(${reservation.enterpriseName})`);
+  }
+  return holds;
+}
+
+/**
+ * The database is the last word: the partial unique indexes on "one active intent", the exclusion
+ * constraints on "one holder per enterprise slug or name". Their refusals are domain conflicts.
+ */
 async function translateConflict<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
     if (isUniqueViolation(error)) throw new ActiveIntentConflictError();
+    if (isExclusionViolation(error)) throw new SlugReservationError();
     throw error;
   }
 }

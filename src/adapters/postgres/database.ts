@@ -67,7 +67,12 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
   // PGlite is single-process: a second process on the same directory would corrupt it without a word.
   const release = options.pgliteDir === undefined ? () => {} : lockPgliteDir(options.pgliteDir);
   // Loaded only for the embedded default, so a PostgreSQL deployment does not carry the engine's code.
-  const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
+  const [{ PGlite }, { PGliteDialect }, { btree_gist }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('kysely-pglite-dialect'),
+    // The enterprise-name exclusion constraints (migrations/0004) need it.
+    import('@electric-sql/pglite/contrib/btree_gist'),
+  ]);
   // PostgreSQL's default 128 MB of shared buffers would live in this process's memory; the embedded
   // default holds a catalogue of academies and intents, for which 16 MB is ample (about 115 MB less RSS).
   let pglite;
@@ -75,6 +80,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     pglite = await PGlite.create({
       ...(options.pgliteDir === undefined ? {} : { dataDir: options.pgliteDir }),
       startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+      extensions: { btree_gist },
     });
   } catch (error) {
     release();
@@ -101,6 +107,11 @@ export const PGLITE_SHARED_BUFFERS = '16MB';
 function queryLog(options: DatabaseOptions): Pick<KyselyConfig, 'log'> {
   const { onQuery } = options;
   return onQuery ? { log: (event) => onQuery(event.query.sql) } : {};
+}
+
+/** True for PostgreSQL's exclusion_violation (SQLSTATE 23P01), from pg and from PGlite alike. */
+export function isExclusionViolation(error: unknown): boolean {
+  return sqlState(error) === '23P01';
 }
 
 /** True for PostgreSQL's unique_violation (SQLSTATE 23505), from pg and from PGlite alike. */

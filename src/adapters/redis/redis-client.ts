@@ -3,8 +3,8 @@ import type { Logger } from '../../application/ports/logger.ts';
 
 /**
  * The client for shared rate-limit counters. Tuned to fail fast rather than queue: with no
- * offline queue a command fails at once while Redis is down, the rate limiter then lets the
- * request through (fail open), and the client keeps reconnecting in the background.
+ * offline queue a command fails at once while Redis is down, the rate limiter then counts in
+ * this process's memory, and the client keeps reconnecting in the background.
  */
 export function createRedisClient(url: string, logger: Logger): Redis {
   const redis = new Redis(url, {
@@ -19,7 +19,7 @@ export function createRedisClient(url: string, logger: Logger): Redis {
   redis.on('error', (error: Error) => {
     if (!healthy) return;
     healthy = false;
-    logger.warn({ err: { message: error.message } }, 'redis unavailable: rate limit fails open until it returns');
+    logger.warn({ err: { message: error.message } }, 'redis unavailable: rate limits counted per process until it returns');
   });
   redis.on('ready', () => {
     if (healthy) return;

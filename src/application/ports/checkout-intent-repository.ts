@@ -35,12 +35,22 @@ export interface CheckoutIntentRepository {
   findByUuid(uuid: string, options?: { readonly forUpdate?: boolean }): Promise<CheckoutIntent | null>;
   /** Newest first. */
   list(query: IntentListQuery): Promise<IntentPage>;
-  /** Another user's intent that is neither expired nor created-past-expiry holds this slug or name. */
+  /** Another user's intent that is neither expired nor created-past-expiry holds this slug or name (compared as people read them). */
   isReservedByAnotherUser(
     userId: string,
     reservation: { readonly enterpriseSlug: string | null; readonly enterpriseName: string | null },
     now: Date,
   ): Promise<boolean>;
+  /**
+   * created → expired for any user's intents past `expiresAt` that hold this slug or name (compared as
+   * people read them): a lapsed reservation must not keep blocking the database's one-holder rule.
+   */
+  releaseLapsedReservations(
+    reservation: { readonly enterpriseSlug: string | null; readonly enterpriseName: string | null },
+    now: Date,
+  ): Promise<number>;
+  /** How many of the user's intents are open (state created). */
+  countOpen(userId: string): Promise<number>;
   insert(fields: NewCheckoutIntent, now: Date): Promise<CheckoutIntent>;
   /** Writes every mutable field of `intent` (by id) and returns the stored row. */
   update(intent: CheckoutIntent): Promise<CheckoutIntent>;

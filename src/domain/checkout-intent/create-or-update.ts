@@ -44,7 +44,11 @@ export type CreateOrUpdatePlan =
   | { readonly action: 'update'; readonly intent: CheckoutIntent; readonly fields: ReopenedFields };
 
 const SLUG = /^[A-Za-z0-9_-]+$/;
+/** terms_metadata bounds (issue 15): serialized JSON size in UTF-8 bytes, and top-level keys. */
+export const MAX_TERMS_METADATA_BYTES = 4_096;
+export const MAX_TERMS_METADATA_KEYS = 50;
 const COUNTRY = /^[A-Za-z]{2}$/;
+const CONTROL = /\p{Cc}/u;
 const MAX_TEXT = 255;
 // Postgres `integer`: a larger quantity would fail in the database as a 500, not a 400.
 const MAX_QUANTITY = 2_147_483_647;
@@ -130,7 +134,7 @@ export function planCreateOrUpdate(
       enterpriseSlug,
       enterpriseName,
       country: valid.country ?? existing.country,
-      termsMetadata: { ...existing.termsMetadata, ...valid.termsMetadata },
+      termsMetadata: boundedTerms({ ...existing.termsMetadata, ...valid.termsMetadata }, ' once merged with the stored terms'),
       modified: now,
     },
   };
@@ -144,8 +148,8 @@ function validateEnterprise(slug: string | null, name: string | null): ValidCrea
     invalid('enterprise_slug', 'enterprise_slug must be letters, digits, "-" or "_" (at most 255).');
   }
   const trimmedName = name.trim();
-  if (trimmedName === '' || trimmedName.length > MAX_TEXT) {
-    invalid('enterprise_name', 'enterprise_name must be non-blank and at most 255 characters.');
+  if (trimmedName === '' || trimmedName.length > MAX_TEXT || CONTROL.test(trimmedName)) {
+    invalid('enterprise_name', 'enterprise_name must be non-blank, at most 255 characters, without control characters.');
   }
   return { slug, name: trimmedName };
 }
@@ -160,7 +164,37 @@ function validateCountry(country: string | null): string | null {
 function validateTerms(terms: TermsMetadata | null): TermsMetadata | null {
   if (terms === null) return null;
   if (typeof terms !== 'object' || Array.isArray(terms)) invalid('terms_metadata', 'terms_metadata must be a JSON object.');
+  return boundedTerms(terms, '');
+}
+
+/** The stored terms stay small whatever a caller sends, alone or merged over several updates. */
+function boundedTerms(terms: TermsMetadata, context: string): TermsMetadata {
+  if (Object.keys(terms).length > MAX_TERMS_METADATA_KEYS) {
+    invalid('terms_metadata', `terms_metadata must have at most ${MAX_TERMS_METADATA_KEYS} keys${context}.`);
+  }
+  if (utf8Length(JSON.stringify(terms)) > MAX_TERMS_METADATA_BYTES) {
+    invalid('terms_metadata', `terms_metadata must be at most ${MAX_TERMS_METADATA_BYTES} bytes as JSON${context}.`);
+  }
   return terms;
+}
+
+/** UTF-8 byte length without a Buffer (the domain imports nothing from Node). */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
+/**
+ * Slugs and names as people read them: case, spaces, dots, dashes and underscores do not make a new one
+ * (`VICTIM-CO`, `victim co`, `Victim_Co` are all `victimco`). The database's enterprise_reservation_key()
+ * (migrations/0004) is the authority; this one names the advisory locks that serialise reservations.
+ */
+export function reservationKey(text: string): string {
+  return text.toLowerCase().replace(/[\s._-]+/gu, '');
 }
 
 function validateProductId(productId: string): string {

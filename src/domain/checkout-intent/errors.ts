@@ -27,10 +27,20 @@ export class PaidIntentMismatchError extends ConflictError {
   }
 }
 
-/** Another user's non-expired intent holds the requested enterprise slug or name. */
+/**
+ * Another user's non-expired intent holds the requested enterprise slug or name (compared as people read
+ * them). The message says no more than the caller needs: not which of the two, not by whom, not since when.
+ */
 export class SlugReservationError extends ConflictError {
   constructor() {
-    super('checkout_intent.slug_reservation', 'The enterprise slug or name is reserved by another checkout.');
+    super('checkout_intent.slug_reservation', 'This enterprise slug or name is not available.');
+  }
+}
+
+/** The user already has MAX_OPEN_INTENTS_PER_USER created intents; one must be paid or expire first. */
+export class TooManyOpenIntentsError extends ConflictError {
+  constructor(readonly limit: number) {
+    super('checkout_intent.too_many_open', `At most ${limit} open checkout intents per user; pay for or abandon one first.`);
   }
 }
 

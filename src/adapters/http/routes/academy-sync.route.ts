@@ -29,12 +29,14 @@ export const academySyncRoutes: FastifyPluginAsyncTypebox<AcademySyncRouteDeps> 
           401: DetailErrorSchema,
           403: DetailErrorSchema,
           409: CodedErrorSchema,
+          429: DetailErrorSchema,
           502: CodedErrorSchema,
           503: CodedErrorSchema,
         },
       },
       // Before the body is parsed or validated: a caller who may not sync learns nothing about the body.
-      onRequest: authenticate(deps.tokenVerifier, { adminOnly: true }),
+      // An authenticated write: AUTHENTICATED_WRITE_RATE_LIMIT per user applies.
+      onRequest: [authenticate(deps.tokenVerifier, { adminOnly: true }), app.authenticatedWriteLimit],
       // No body at all means a real run; the schema then sees {}.
       preValidation: async (request) => {
         request.body ??= {};

@@ -34,11 +34,15 @@ const authResponses = {
 };
 const notFound = described(DetailErrorSchema, 'No such intent, or not yours');
 const badRequest = described(FieldErrorsSchema, 'A field is invalid');
+const throttled = described(DetailErrorSchema, 'AUTHENTICATED_WRITE_RATE_LIMIT reached for this user; `Retry-After` says when to retry');
 
 /** Checkout intents (spec §5): every route needs a JWT; users see only their own intents. */
 export const checkoutIntentsRoutes: FastifyPluginAsyncTypebox<CheckoutIntentsRouteDeps> = async (app, deps) => {
   const signedIn = authenticate(deps.tokenVerifier);
   const adminOnly = authenticate(deps.tokenVerifier, { adminOnly: true });
+  // Every write is counted against the caller's AUTHENTICATED_WRITE_RATE_LIMIT, after the token is verified.
+  const signedInWrite = [signedIn, app.authenticatedWriteLimit];
+  const adminWrite = [adminOnly, app.authenticatedWriteLimit];
   const tags = ['checkout-intents'];
 
   app.post(
@@ -53,11 +57,12 @@ export const checkoutIntentsRoutes: FastifyPluginAsyncTypebox<CheckoutIntentsRou
           200: described(CheckoutIntentSchema, 'The existing intent, updated (or unchanged when paid or fulfilled)'),
           201: described(CheckoutIntentSchema, 'A new intent'),
           400: badRequest,
-          409: described(CodedErrorSchema, '`slug_reservation`, `failed_checkout_intent` or `active_checkout_intent`'),
+          409: described(CodedErrorSchema, '`slug_reservation`, `failed_checkout_intent`, `active_checkout_intent` or `too_many_open_intents`'),
+          429: throttled,
           ...authResponses,
         },
       },
-      onRequest: signedIn,
+      onRequest: signedInWrite,
     },
     async (request, reply) => {
       const body = request.body;
@@ -158,10 +163,11 @@ export const checkoutIntentsRoutes: FastifyPluginAsyncTypebox<CheckoutIntentsRou
           404: notFound,
           409: described(CodedErrorSchema, '`paid_intent_mismatch` or `active_checkout_intent`'),
           422: described(CodedErrorSchema, '`invalid_state_transition`: the table of §5 does not allow it'),
+          429: throttled,
           ...authResponses,
         },
       },
-      onRequest: adminOnly,
+      onRequest: adminWrite,
     },
     async (request) => {
       const body = request.body;

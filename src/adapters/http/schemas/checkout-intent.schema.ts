@@ -74,7 +74,7 @@ export const TransitionBodySchema = Type.Object(
 export const IntentListQuerySchema = Type.Object({
   user_id: Type.Optional(Type.String({ description: 'admins only: that user’s intents' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0, description: 'at most 10⁹ (a larger one overflowed in PostgreSQL)' })),
 });
 
 export const CurrentIntentQuerySchema = Type.Object({
