@@ -1,22 +1,26 @@
 # syntax=docker/dockerfile:1
 # academy-billing: build with the full toolchain, ship production dependencies and the compiled output only.
 # Both stages use the same base so native add-ons (none today) would match; pin it by digest in your registry.
+# Node 24 LTS, the same release as .nvmrc and the Node CI runs the suite on (scripts/ci/registry-node.sh).
 
-FROM node:20-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# No install scripts: only dev tools have them (esbuild, ssh2, protobufjs), and tsc needs none.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 # Exactly what tsconfig.build.json compiles (it extends tsconfig.json and includes src and migrations).
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
 RUN npm run build
 
-FROM node:20-bookworm-slim AS production
+FROM node:24.22.3-bookworm-slim AS production
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# Production dependencies only (tsx, tap, testcontainers… are devDependencies), and no install scripts:
+# no production dependency has one, so nothing fetched at build time runs code in the image.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # The bundled example catalogue and prices: read at run time by the embedded default only
 # (no DATABASE_URL, no CATALOG_API_URL / STRIPE_SECRET_KEY), so `docker run -p 3000:3000 <image>` shows academies.
@@ -30,7 +34,7 @@ RUN groupadd --system --gid 10001 app \
   && chown 10001:10001 /app/.data
 USER 10001:10001
 EXPOSE 3000
-# For plain Docker only (Kubernetes uses its own probes). The slim image has no curl; Node 20 has fetch.
+# For plain Docker only (Kubernetes uses its own probes). The slim image has no curl; Node has fetch.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Exec form: node is PID 1 and receives SIGTERM itself (close-with-grace drains). The subcommand is the CMD,

@@ -278,10 +278,11 @@ t.test('the image runs as a numeric non-root user', async (t) => {
 t.test('the build stage compiles with every dependency; the image installs production ones only', async (t) => {
   const [build] = stages;
   t.equal(stages.length, 2, 'two stages');
-  t.ok(stages.every((s) => s.image === 'node:20-bookworm-slim'), 'both stages use node:20-bookworm-slim');
+  const nodeRelease = (await readFile(join(ROOT, '.nvmrc'), 'utf8')).trim();
+  t.ok(stages.every((s) => s.image === `node:${nodeRelease}-bookworm-slim`), `both stages use node:${nodeRelease}-bookworm-slim, the release in .nvmrc`);
   t.ok(build && argsOf(build, 'RUN').some((run) => /npm ci(?!.*--omit)/.test(run)), 'the build stage runs npm ci');
   t.ok(build && argsOf(build, 'RUN').some((run) => run.includes('npm run build')), 'the build stage runs npm run build');
-  t.ok(argsOf(finalStage, 'RUN').some((run) => run.includes('npm ci --omit=dev')), 'the image runs npm ci --omit=dev');
+  t.ok(argsOf(finalStage, 'RUN').some((run) => run.includes('npm ci --omit=dev --ignore-scripts')), 'the image runs npm ci --omit=dev --ignore-scripts');
   t.ok(argsOf(finalStage, 'ENV').some((env) => /NODE_ENV[= ]production/.test(env)), 'NODE_ENV is production');
 });
 
