@@ -14,11 +14,18 @@ export interface TestDatabase {
 }
 
 const RUNTIME_PROBE_TIMEOUT_MS = 3_000;
+/**
+ * The PostgreSQL image Testcontainers starts: Debian's PostgreSQL 15, the major the local server and CI
+ * run. CI builds a stand-in from Debian's packages under this tag (scripts/ci/testcontainers.sh).
+ */
+export const TESTCONTAINERS_POSTGRES_IMAGE = 'postgres:15-bookworm';
 
 /**
  * A freshly migrated database of its own for one test file, so files run in
  * parallel. Prefers TEST_DATABASE_URL (the real server), then a Testcontainers
  * PostgreSQL when a container runtime answers, then in-memory PGlite.
+ * TEST_DATABASE_ENGINE=testcontainers requires the container (no probe deadline,
+ * no fallback): CI's Testcontainers step must fail rather than quietly use PGlite.
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const testDatabase = await createEmptyTestDatabase();
@@ -33,6 +40,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
 /** The same choice of engine, but left unmigrated: for tests of the migrations themselves. */
 export async function createEmptyTestDatabase(): Promise<TestDatabase> {
+  if (process.env.TEST_DATABASE_ENGINE === 'testcontainers') return startPostgresContainer();
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (serverUrl) return createDatabaseOnServer(serverUrl);
   const container = await startPostgresContainerIfRuntime();
@@ -81,9 +89,13 @@ async function startPostgresContainerIfRuntime(): Promise<TestDatabase | undefin
   const runtime = await Promise.race([getContainerRuntimeClient().catch(() => undefined), timedOut]);
   clearTimeout(timer);
   if (!runtime) return undefined;
+  return startPostgresContainer();
+}
 
+/** A PostgreSQL container of this file's own (Ryuk or container.stop() removes it). */
+async function startPostgresContainer(): Promise<TestDatabase> {
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-  const container = await new PostgreSqlContainer('postgres:16-alpine').withDatabase('test').start();
+  const container = await new PostgreSqlContainer(TESTCONTAINERS_POSTGRES_IMAGE).withDatabase('test').start();
   const url = container.getConnectionUri();
   const handle = await createDatabase({ databaseUrl: url, poolMax: 5 });
   return {
