@@ -129,6 +129,7 @@ export async function buildDeps(config: Config, logger: PinoLogger, hooks: Build
             jwksUrl: config.jwt.jwksUrl,
             issuer: config.jwt.issuer,
             audience: config.jwt.audience,
+            maxTokenAgeSeconds: config.jwt.maxTokenAgeSeconds,
           })
         : null,
     checkReadiness: async () => {

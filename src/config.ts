@@ -49,6 +49,7 @@ export interface Config {
     readonly jwksUrl: string | undefined;
     readonly issuer: string | undefined;
     readonly audience: string | undefined;
+    readonly maxTokenAgeSeconds: number;
   };
   readonly examplesDir: string;
 }
@@ -91,6 +92,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
   const customer = env.ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID?.trim();
   if (customer && !UUID.test(customer)) problems.push('ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID: must be a UUID');
   if (env.JWT_SECRET_KEY && env.JWT_JWKS_URL) problems.push('JWT_SECRET_KEY and JWT_JWKS_URL: set one, not both');
+  problems.push(...jwtProblems(env));
 
   const config: Config = {
     server: { host: env.HOST, port: int(env.PORT), trustProxy: int(env.TRUST_PROXY), shutdownGraceMs: int(env.SHUTDOWN_GRACE_MS) },
@@ -150,12 +152,35 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
       stalledFulfillmentSeconds: int(env.STALLED_FULFILLMENT_SECONDS),
       maxOpenPerUser: int(env.MAX_OPEN_INTENTS_PER_USER),
     },
-    jwt: { secretKey: env.JWT_SECRET_KEY, jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
+    jwt: {
+      secretKey: env.JWT_SECRET_KEY,
+      jwksUrl: env.JWT_JWKS_URL,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      maxTokenAgeSeconds: int(env.JWT_MAX_TOKEN_AGE_SECONDS),
+    },
     examplesDir: env.EXAMPLES_DIR,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
 }
+
+/** HMAC keys as long as the hash; issuer and audience checked unless the opt-out is explicit (or the embedded default). */
+function jwtProblems(env: Env): string[] {
+  const problems: string[] = [];
+  if (env.JWT_SECRET_KEY && new TextEncoder().encode(env.JWT_SECRET_KEY).length < MIN_JWT_SECRET_BYTES) {
+    problems.push(`JWT_SECRET_KEY: must be at least ${MIN_JWT_SECRET_BYTES} bytes`);
+  }
+  // Unset: allowed only for the embedded default (no DATABASE_URL); anywhere else it must be said explicitly.
+  const anyIssuer = env.JWT_ALLOW_ANY_ISSUER === undefined ? env.DATABASE_URL === undefined : env.JWT_ALLOW_ANY_ISSUER === 'true';
+  if ((env.JWT_SECRET_KEY || env.JWT_JWKS_URL) && !anyIssuer) {
+    if (!env.JWT_ISSUER) problems.push('JWT_ISSUER: required with a JWT key (or set JWT_ALLOW_ANY_ISSUER=true explicitly)');
+    if (!env.JWT_AUDIENCE) problems.push('JWT_AUDIENCE: required with a JWT key (or set JWT_ALLOW_ANY_ISSUER=true explicitly)');
+  }
+  return problems;
+}
+
+const MIN_JWT_SECRET_BYTES = 32;
 
 function int(text: string): number {
   return Number.parseInt(text.trim(), 10);

@@ -59,6 +59,8 @@ export const EnvSchema = Type.Object({
   JWT_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://\\S+$', description: 'http(s) URL' })),
   JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
   JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_MAX_TOKEN_AGE_SECONDS: Integer(60, 31536000, '86400'),
+  JWT_ALLOW_ANY_ISSUER: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true|false' })),
   EXAMPLES_DIR: Type.String({ minLength: 1, default: 'examples' }),
   SHUTDOWN_GRACE_MS: Integer(100, 120000, '10000'),
 });

@@ -10,7 +10,17 @@ export interface JwtVerifierOptions {
   readonly audience?: string | undefined;
   readonly algorithms?: readonly string[] | undefined;
   readonly clockToleranceSeconds?: number | undefined;
+  /**
+   * JWT_MAX_TOKEN_AGE_SECONDS: a token issued (`iat`) longer ago, or still valid (`exp`) further ahead,
+   * than this is refused — a token "expiring in 2100" is not a credential. Default 24 h.
+   */
+  readonly maxTokenAgeSeconds?: number | undefined;
 }
+
+const DEFAULT_MAX_TOKEN_AGE_SECONDS = 86_400;
+// What reaches PostgreSQL as the user id: printable text of a column's size (a NUL was a 502).
+const MAX_USER_ID_LENGTH = 255;
+const CONTROL = /\p{Cc}/u;
 
 const HMAC_ALGORITHM = /^HS(256|384|512)$/;
 const JWKS_FETCH_TIMEOUT_MS = 5_000;
@@ -40,6 +50,7 @@ export function jwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       } catch (error) {
         throw translate(error);
       }
+      checkTimes(payload, verifyOptions.clockTolerance as number, options.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS);
       const userId = userIdOf(payload);
       if (userId === null) throw new AuthenticationError('missing_user_id');
       // Only a JSON `true`: "true" or 1 from a sloppy issuer must not grant admin.
@@ -104,7 +115,17 @@ function userIdOf(payload: JWTPayload): string | null {
 }
 
 function nonBlank(value: unknown): string | null {
-  return typeof value === 'string' && value.trim() !== '' ? value : null;
+  if (typeof value !== 'string' || value.trim() === '') return null;
+  return value.length > MAX_USER_ID_LENGTH || CONTROL.test(value) ? null : value;
+}
+
+/** `iat` in the future, an `iat` older than the maximum age, or an `exp` beyond it: refused. */
+function checkTimes(payload: JWTPayload, toleranceSeconds: number, maxAgeSeconds: number): void {
+  const now = Math.floor(Date.now() / 1000);
+  const { iat, exp } = payload;
+  if (iat !== undefined && (typeof iat !== 'number' || iat > now + toleranceSeconds)) throw new AuthenticationError('claim_invalid');
+  if (typeof iat === 'number' && now - iat > maxAgeSeconds + toleranceSeconds) throw new AuthenticationError('expired');
+  if (typeof exp === 'number' && exp - now > maxAgeSeconds + toleranceSeconds) throw new AuthenticationError('claim_invalid');
 }
 
 // jose errors can carry the claims set (`payload`); only a coarse reason leaves this file.
