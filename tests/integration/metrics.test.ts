@@ -21,9 +21,16 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 async function setup() {
   const registry = new Registry();
   const intentCounts = new Map([['created', 2], ['paid', 1]]);
-  const telemetry = prometheusTelemetry(registry, { countIntentsByState: async () => intentCounts });
-  const stripe = fakePriceSource([usdPrice('ai_yearly')]);
+  let intentReads = 0;
   let now = 0;
+  const telemetry = prometheusTelemetry(registry, {
+    countIntentsByState: async () => {
+      intentReads += 1;
+      return new Map(intentCounts);
+    },
+    nowMs: () => now,
+  });
+  const stripe = fakePriceSource([usdPrice('ai_yearly')]);
   const prices = cachedPriceSource(instrumentPriceSource(stripe, telemetry), {
     ttlMs: 60_000,
     timeoutMs: 1_000,
@@ -48,7 +55,7 @@ async function setup() {
   });
   t.teardown(() => app.close());
   const scrape = async () => (await app.inject({ url: '/metrics' })).body;
-  return { app, stripe, scrape, sync, intentCounts, advance: (ms: number) => (now += ms), failSync: () => (syncFails = true) };
+  return { app, stripe, scrape, sync, intentCounts, reads: () => intentReads, advance: (ms: number) => (now += ms), failSync: () => (syncFails = true) };
 }
 
 t.test('requests are counted and timed by route template and status', async (t) => {
@@ -90,12 +97,17 @@ t.test('the last sync outcome and time are exposed', async (t) => {
   t.equal(sample(text, 'academy_sync_last_run_success'), 0, 'a failed sync reads 0');
 });
 
-t.test('intent counts by state are read at scrape time', async (t) => {
-  const { scrape, intentCounts } = await setup();
+t.test('intent counts by state are read at most every 30 s, whatever the scrape rate', async (t) => {
+  const { scrape, intentCounts, reads, advance } = await setup();
   t.equal(sample(await scrape(), 'academy_checkout_intents', { state: 'created' }), 2);
   intentCounts.set('created', 5);
   intentCounts.delete('paid');
+  await Promise.all(Array.from({ length: 200 }, () => scrape()));
+  t.equal(reads(), 1, 'a storm of 200 scrapes read the database once (it was 1 read per scrape)');
+  t.equal(sample(await scrape(), 'academy_checkout_intents', { state: 'created' }), 2, 'within 30 s the last read is served');
+  advance(30_000);
   const text = await scrape();
+  t.equal(reads(), 2, 'read again once 30 s have passed');
   t.equal(sample(text, 'academy_checkout_intents', { state: 'created' }), 5, 'the gauge follows the database');
   t.equal(sample(text, 'academy_checkout_intents', { state: 'paid' }), 0, 'a state without intents disappears');
 });

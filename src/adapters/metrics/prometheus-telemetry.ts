@@ -4,6 +4,10 @@ import type { Telemetry } from '../../application/ports/telemetry.ts';
 export interface PrometheusTelemetryOptions {
   /** Intent counts by state, read from the database at scrape time (absent before intents exist). */
   readonly countIntentsByState?: () => Promise<ReadonlyMap<string, number>>;
+  /** The counts are re-read at most this often, whatever the scrape rate (default 30 s): a scrape storm is not a query storm. */
+  readonly intentCountsMaxAgeMs?: number;
+  /** Milliseconds now (tests move it by hand). */
+  readonly nowMs?: () => number;
 }
 
 /** The Telemetry port on prom-client metrics in `registry`. */
@@ -33,16 +37,23 @@ export function prometheusTelemetry(registry: Registry, options: PrometheusTelem
     registers,
   });
   const countIntents = options.countIntentsByState;
+  const maxAgeMs = options.intentCountsMaxAgeMs ?? 30_000;
+  const nowMs = options.nowMs ?? Date.now;
+  // One read shared by every scrape until it is maxAgeMs old (single flight while it runs).
+  let counted: { readonly at: number; readonly counts: Promise<ReadonlyMap<string, number>> } | undefined;
   if (countIntents) {
     new Gauge({
       name: 'academy_checkout_intents',
-      help: 'Checkout intents by state (read from the database at scrape time)',
+      help: 'Checkout intents by state (read from the database at most every 30 s)',
       labelNames: ['state'],
       registers,
       async collect() {
         this.reset();
         // A scrape during a database outage still answers; the gauge is simply absent.
-        const counts = await countIntents().catch(() => new Map<string, number>());
+        if (!counted || nowMs() - counted.at >= maxAgeMs) {
+          counted = { at: nowMs(), counts: countIntents().catch(() => new Map<string, number>()) };
+        }
+        const counts = await counted.counts;
         for (const [state, count] of counts) this.set({ state }, count);
       },
     });
