@@ -3,6 +3,7 @@ import * as academies0001 from './0001_academies.ts';
 import * as checkoutIntents0002 from './0002_checkout_intents.ts';
 import * as catalogueVersion0003 from './0003_catalogue_version.ts';
 import * as enterpriseReservations0004 from './0004_enterprise_reservations.ts';
+import * as checkoutSessions0005 from './0005_checkout_sessions.ts';
 
 // Static imports, not a FileMigrationProvider: the same list works under tsx
 // and after `tsc`, and bundlers cannot lose a file. Keys sort in apply order;
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0002_checkout_intents': checkoutIntents0002,
   '0003_catalogue_version': catalogueVersion0003,
   '0004_enterprise_reservations': enterpriseReservations0004,
+  '0005_checkout_sessions': checkoutSessions0005,
 };

@@ -1158,6 +1158,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/checkout-intents/{uuid}/checkout-session/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A Stripe Checkout Session to pay the caller's intent
+         * @description Send the learner to `url`. The intent becomes `paid` when Stripe confirms the payment by webhook, never because the learner reached the success page: poll `GET /api/v1/checkout-intents/{uuid}/` (or `current/`) until it is `paid`. Calling again returns the same session while it is open and more than 5 minutes from its expiry, else a new one.
+         */
+        post: operations["createCheckoutSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stripe/webhook": {
         parameters: {
             query?: never;
@@ -1338,4 +1358,126 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    createCheckoutSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the intent uuid */
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The intent's current session, still open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the Stripe Checkout Session id (cs_…) */
+                        id: string;
+                        /** @description Stripe's hosted payment page: send the learner's browser here */
+                        url: string;
+                        /**
+                         * Format: date-time
+                         * @description when Stripe ends the session if it is not paid
+                         */
+                        expires_at: string;
+                    };
+                };
+            };
+            /** @description A new session */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the Stripe Checkout Session id (cs_…) */
+                        id: string;
+                        /** @description Stripe's hosted payment page: send the learner's browser here */
+                        url: string;
+                        /**
+                         * Format: date-time
+                         * @description when Stripe ends the session if it is not paid
+                         */
+                        expires_at: string;
+                    };
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            /** @description No such intent, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            /** @description `intent_not_payable` (not `created`, past its `expires_at`, or a payment is complete or processing) or `price_unavailable` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error_code: string;
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Too many sessions requested by this user; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            /** @description `stripe_unavailable`: Stripe failed (nothing was recorded), or the database failed; retry */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error_code: string;
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Authentication or Stripe Checkout is not configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error_code: string;
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+}

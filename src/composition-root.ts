@@ -35,6 +35,11 @@ import { makeReceiveStripeWebhook } from './application/stripe-webhook.ts';
 import { postgresCheckoutIntentRepository } from './adapters/postgres/checkout-intent-repository.ts';
 import { postgresUnitOfWork } from './adapters/postgres/unit-of-work.ts';
 import { stripeWebhookVerifier } from './adapters/stripe/webhook-events.ts';
+import { stripeCheckoutSessions } from './adapters/stripe/checkout-sessions.ts';
+import { postgresSellableProducts } from './adapters/postgres/sellable-products.ts';
+import { makeCreateCheckoutSession } from './application/create-checkout-session.ts';
+import type { Telemetry } from './application/ports/telemetry.ts';
+import type Stripe from 'stripe';
 
 export interface Deps extends CheckoutIntentUseCases {
   readonly database: DatabaseHandle;
@@ -79,7 +84,10 @@ export async function buildDeps(config: Config, logger: PinoLogger, hooks: Build
   collectDefaultMetrics({ register: metricsRegistry });
   const intentRepository = postgresCheckoutIntentRepository(database.db);
   const telemetry = prometheusTelemetry(metricsRegistry, { countIntentsByState: () => intentRepository.countByState() });
-  const livePrices = instrumentPriceSource(pickPriceSource(config, logger), telemetry);
+  const stripe = config.stripe.secretKey
+    ? createStripeClient({ secretKey: config.stripe.secretKey, apiUrl: config.stripe.apiUrl, timeoutMs: config.stripe.timeoutMs })
+    : null;
+  const livePrices = instrumentPriceSource(pickPriceSource(config, stripe, logger), telemetry);
   const priceCache = cachedPriceSource(livePrices, {
     ttlMs: config.stripe.priceCacheTtlSeconds * 1000,
     timeoutMs: config.stripe.timeoutMs,
@@ -138,7 +146,7 @@ export async function buildDeps(config: Config, logger: PinoLogger, hooks: Build
     migrate: async () => (await migrateToLatest(database.db)).applied,
     pendingMigrations: () => pendingMigrations(database.db),
     syncAcademies,
-    ...checkoutIntentUseCases(config, database, intentRepository, { priceCache, livePrices, academies: catalogueSnapshot }, logger),
+    ...checkoutIntentUseCases(config, { database, intents: intentRepository, priceCache, livePrices, academies: catalogueSnapshot, stripe, telemetry }, logger),
     syncExamplesIfEmpty: async () => (config.catalog.apiUrl === undefined ? syncIfCatalogueEmpty(academies, syncAcademies) : null),
     redis,
     close: async () => {
@@ -189,31 +197,50 @@ export type CheckoutIntentUseCases = ReturnType<typeof checkoutIntentUseCases>;
 /** Spec §5: intents over PostgreSQL, the Stripe webhook (verified offline with the SDK helper), the two jobs. */
 function checkoutIntentUseCases(
   config: Config,
-  database: DatabaseHandle,
-  intents: CheckoutIntentRepository,
-  catalogue: { readonly priceCache: CachedPriceSource; readonly livePrices: PriceSource; readonly academies: AcademyRepository },
+  wired: {
+    readonly database: DatabaseHandle;
+    readonly intents: CheckoutIntentRepository;
+    readonly priceCache: CachedPriceSource;
+    /** Straight from the source: a session is priced at what Stripe says now, not what the cache remembers. */
+    readonly livePrices: PriceSource;
+    readonly academies: AcademyRepository;
+    readonly stripe: Stripe | null;
+    readonly telemetry: Telemetry;
+  },
   logger: PinoLogger,
 ) {
+  const { database, intents, priceCache, livePrices, academies, stripe, telemetry } = wired;
   const intentDeps = intentDepsOf(config, database, intents);
   const { webhookSecret } = config.stripe;
   return {
     currentIntent: makeCurrentIntent(intentDeps),
     createOrUpdateIntent: makeCreateOrUpdateIntent({
       ...intentDeps,
-      academies: catalogue.academies,
+      academies,
       maxOpenIntentsPerUser: config.intents.maxOpenPerUser,
     }),
     listIntents: makeListIntents(intentDeps),
     getIntent: makeGetIntent(intentDeps),
     transitionIntent: makeTransitionIntent(intentDeps),
     ...intentJobs(config, intentDeps),
+    checkoutSessionRateLimit: config.checkout.sessionRateLimit,
+    createCheckoutSession: makeCreateCheckoutSession({
+      gateway: stripe ? stripeCheckoutSessions(stripe) : null,
+      settings: checkoutSettings(config),
+      unitOfWork: intentDeps.unitOfWork,
+      products: postgresSellableProducts(database.db),
+      prices: livePrices,
+      clock: systemClock,
+      logger: logger.child({ component: 'checkout-sessions' }),
+      telemetry,
+    }),
     receiveStripeWebhook: makeReceiveStripeWebhook({
       verifier: webhookSecret ? stripeWebhookVerifier(webhookSecret) : null,
       unitOfWork: intentDeps.unitOfWork,
-      priceCache: catalogue.priceCache,
+      priceCache,
       // The amount a session must total is checked against the source itself, not the cache (decision 0013).
-      prices: catalogue.livePrices,
-      academies: catalogue.academies,
+      prices: livePrices,
+      academies,
       clock: systemClock,
       logger: logger.child({ component: 'stripe-webhook' }),
     }),
@@ -231,16 +258,16 @@ function intentJobs(config: Config, intentDeps: ReturnType<typeof intentDepsOf>)
   };
 }
 
-function pickPriceSource(config: Config, logger: PinoLogger): PriceSource {
+/** Checkout needs both return URLs; without them (or without Stripe) session creation answers 503. */
+function checkoutSettings(config: Config) {
+  const { successUrl, cancelUrl, teamsPriceLookupKey } = config.checkout;
+  if (successUrl === undefined || cancelUrl === undefined) return null;
+  return { successUrl, cancelUrl, teamsPriceLookupKey };
+}
+
+function pickPriceSource(config: Config, stripe: Stripe | null, logger: PinoLogger): PriceSource {
   const priceLogger = logger.child({ component: 'prices' });
-  if (config.stripe.secretKey) {
-    const stripe = createStripeClient({
-      secretKey: config.stripe.secretKey,
-      apiUrl: config.stripe.apiUrl,
-      timeoutMs: config.stripe.timeoutMs,
-    });
-    return stripePriceSource(stripe, { logger: priceLogger });
-  }
+  if (stripe) return stripePriceSource(stripe, { logger: priceLogger });
   return filePriceSource(join(config.examplesDir, 'prices.json'), { logger: priceLogger });
 }
 

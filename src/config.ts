@@ -51,6 +51,14 @@ export interface Config {
     readonly audience: string | undefined;
     readonly maxTokenAgeSeconds: number;
   };
+  /** Paying an intent through Stripe Checkout (issue 14). */
+  readonly checkout: {
+    readonly successUrl: string | undefined;
+    readonly cancelUrl: string | undefined;
+    readonly teamsPriceLookupKey: string | undefined;
+    /** Per user, on session creation. */
+    readonly sessionRateLimit: RateLimit;
+  };
   readonly examplesDir: string;
 }
 
@@ -84,7 +92,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
     problems.push(`${name}: ${result.reason}`);
     return fallback;
   };
-  const rateLimitSetting = (name: 'ACADEMY_PRODUCTS_RATE_LIMIT' | 'AUTHENTICATED_WRITE_RATE_LIMIT'): RateLimit => {
+  const rateLimitSetting = (name: 'ACADEMY_PRODUCTS_RATE_LIMIT' | 'AUTHENTICATED_WRITE_RATE_LIMIT' | 'CHECKOUT_SESSION_RATE_LIMIT'): RateLimit => {
     const parsed = parseRateLimit(env[name]);
     if (!parsed) problems.push(`${name}: must look like N/second|minute|hour|day`);
     return parsed ?? { max: 1, windowMs: 1 };
@@ -158,6 +166,11 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       maxTokenAgeSeconds: int(env.JWT_MAX_TOKEN_AGE_SECONDS),
+    checkout: {
+      successUrl: env.CHECKOUT_SUCCESS_URL,
+      cancelUrl: env.CHECKOUT_CANCEL_URL,
+      teamsPriceLookupKey: env.TEAMS_STRIPE_PRICE_LOOKUP_KEY,
+      sessionRateLimit: rateLimitSetting('CHECKOUT_SESSION_RATE_LIMIT'),
     },
     examplesDir: env.EXAMPLES_DIR,
   };

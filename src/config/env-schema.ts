@@ -63,6 +63,10 @@ export const EnvSchema = Type.Object({
   JWT_ALLOW_ANY_ISSUER: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true|false' })),
   EXAMPLES_DIR: Type.String({ minLength: 1, default: 'examples' }),
   SHUTDOWN_GRACE_MS: Integer(100, 120000, '10000'),
+  TEAMS_STRIPE_PRICE_LOOKUP_KEY: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^\\S+$', description: 'a Stripe price lookup key' })),
+  CHECKOUT_SUCCESS_URL: Type.Optional(Url()),
+  CHECKOUT_CANCEL_URL: Type.Optional(Url()),
+  CHECKOUT_SESSION_RATE_LIMIT: Type.String({ default: '20/hour', description: 'N/second|minute|hour|day' }),
 });
 
 export type Env = Static<typeof EnvSchema>;

@@ -5,3 +5,4 @@ export * from './checkout-intent/intent.ts';
 export * from './checkout-intent/transitions.ts';
 export * from './checkout-intent/create-or-update.ts';
 export * from './checkout-intent/payment-check.ts';
+export * from './checkout-intent/checkout-session.ts';

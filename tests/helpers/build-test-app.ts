@@ -11,6 +11,7 @@ import type { TokenVerifier } from '../../src/application/ports/token-verifier.t
 import type { SyncAcademies } from '../../src/application/sync-academies.ts';
 import type { CheckoutIntentsRouteDeps } from '../../src/adapters/http/routes/checkout-intents.route.ts';
 import type { StripeWebhookRouteDeps } from '../../src/adapters/http/routes/stripe-webhook.route.ts';
+import type { CheckoutSessionRouteDeps } from '../../src/adapters/http/routes/checkout-session.route.ts';
 
 export interface TestAppOptions {
   readonly academies: AcademyRepository;
@@ -26,7 +27,7 @@ export interface TestAppOptions {
   readonly tokenVerifier?: TokenVerifier | null;
   readonly syncAcademies?: SyncAcademies;
   /** Checkout-intent use cases and the Stripe webhook; each one left out rejects when called. */
-  readonly checkoutIntents?: Partial<Omit<CheckoutIntentsRouteDeps, 'tokenVerifier'> & StripeWebhookRouteDeps>;
+  readonly checkoutIntents?: Partial<Omit<CheckoutIntentsRouteDeps & CheckoutSessionRouteDeps, 'tokenVerifier'> & StripeWebhookRouteDeps>;
 }
 
 /** buildApp wired to the given ports (fakes or real adapters), as the composition root would. */
@@ -57,11 +58,13 @@ export async function buildTestApp(options: TestAppOptions): Promise<FastifyInst
 }
 
 const unwired = (name: string) => () => Promise.reject(new Error(`${name} is not wired in this test`));
-const unwiredCheckoutIntents: Omit<CheckoutIntentsRouteDeps, 'tokenVerifier'> & StripeWebhookRouteDeps = {
+const unwiredCheckoutIntents: Omit<CheckoutIntentsRouteDeps & CheckoutSessionRouteDeps, 'tokenVerifier'> & StripeWebhookRouteDeps = {
   currentIntent: unwired('currentIntent'),
   createOrUpdateIntent: unwired('createOrUpdateIntent'),
   listIntents: unwired('listIntents'),
   getIntent: unwired('getIntent'),
   transitionIntent: unwired('transitionIntent'),
   receiveStripeWebhook: unwired('receiveStripeWebhook'),
+  createCheckoutSession: unwired('createCheckoutSession'),
+  checkoutSessionRateLimit: { max: 10_000, windowMs: 3_600_000 },
 };

@@ -7,11 +7,15 @@
  *   fake.setMode('500');                         // the next calls fail
  *   fake.calls; fake.lookupKeysByCall;           // what the SDK asked for
  *   await fake.close();
+ *
+ * It also speaks Checkout Sessions (`fake.checkout`, see fake-stripe-checkout.ts): create (honouring
+ * Idempotency-Key), retrieve and expire, priced from the same price list.
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fakeCheckoutSessions, type FakeCheckoutSessions } from './fake-stripe-checkout.ts';
 
 /** A price as Stripe sends it on the wire (snake_case JSON). */
 export type WirePrice = { readonly [field: string]: unknown };
@@ -54,6 +58,8 @@ export interface FakeStripe {
   setMode(mode: FakeStripeMode): void;
   setDelay(delayMs: number): void;
   setPrices(prices: readonly WirePrice[]): void;
+  /** Checkout Sessions: the sessions made so far, their create requests, and the learner's side (complete, expire). */
+  readonly checkout: FakeCheckoutSessions;
   /** Stops listening and drops open connections (hung calls included). */
   close(): Promise<void>;
 }
@@ -77,8 +83,23 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
   let prices: readonly WirePrice[] = structuredClone(options.prices ?? examplePrices());
   const requests: FakeStripeRequest[] = [];
 
+  const checkout = fakeCheckoutSessions((priceId) => {
+    const price = prices.find((candidate) => candidate['id'] === priceId);
+    return price ? { unitAmount: Number(price['unit_amount']), currency: String(price['currency']) } : null;
+  });
+
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake-stripe');
+    if (url.pathname.startsWith('/v1/checkout/')) {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const answer = checkout.handle(req, url.pathname, body);
+        if (answer) sendJson(res, answer.status, answer.body);
+        else sendJson(res, 404, stripeError('invalid_request_error', `Unrecognized request URL (${req.method} ${url.pathname}).`));
+      });
+      return;
+    }
     if (req.method !== 'GET' || url.pathname !== '/v1/prices') {
       return sendJson(res, 404, stripeError('invalid_request_error', `Unrecognized request URL (${req.method} ${url.pathname}).`));
     }
@@ -132,6 +153,7 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
     setPrices(next) {
       prices = structuredClone(next);
     },
+    checkout,
     close() {
       server.closeAllConnections();
       return new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));

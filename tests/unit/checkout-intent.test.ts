@@ -18,34 +18,13 @@ import {
   planCreateOrUpdate,
 } from '../../src/domain/checkout-intent.ts';
 import type { CheckoutIntent, CheckoutIntentState, CreateIntentRequest } from '../../src/domain/checkout-intent.ts';
+import { sampleIntent } from '../helpers/intent-fixture.ts';
 
 const NOW = new Date('2025-03-01T12:00:00.000Z');
 const EARLIER = new Date('2025-03-01T11:00:00.000Z');
 const RESERVATION_MINUTES = 1440;
 
-function intent(overrides: Partial<CheckoutIntent> = {}): CheckoutIntent {
-  return {
-    id: 1,
-    uuid: '6f1d0c1e-1111-4a4a-8b8b-000000000001',
-    userId: '42',
-    stripeProductId: 'prod_academy',
-    state: 'created',
-    enterpriseName: 'Acme',
-    enterpriseSlug: 'acme',
-    enterpriseUuid: null,
-    stripeCustomerId: null,
-    stripeCheckoutSessionId: null,
-    quantity: 5,
-    country: 'US',
-    expiresAt: new Date('2025-03-02T12:00:00.000Z'),
-    lastCheckoutError: null,
-    lastProvisioningError: null,
-    termsMetadata: { accepted: 'v1' },
-    created: EARLIER,
-    modified: EARLIER,
-    ...overrides,
-  };
-}
+const intent = (overrides: Partial<CheckoutIntent> = {}): CheckoutIntent => sampleIntent({ created: EARLIER, modified: EARLIER, ...overrides });
 
 function request(overrides: Partial<CreateIntentRequest> = {}): CreateIntentRequest {
   return { userId: '42', quantity: 7, stripeProductId: 'prod_academy', ...overrides };

@@ -99,3 +99,24 @@ t.test('migrate connects as MIGRATION_DATABASE_URL when set, else as DATABASE_UR
   t.equal(loadConfig({ MIGRATION_DATABASE_URL: migrator }).database.migrationUrl, migrator, 'the migration Job sets MIGRATION_DATABASE_URL alone');
   t.same(problemsOf({ DATABASE_URL: runtime, MIGRATION_DATABASE_URL: 'mysql://x', MIGRATE_ON_SERVE: 'no' }).map((p) => p.split(':')[0]).sort(), ['MIGRATE_ON_SERVE', 'MIGRATION_DATABASE_URL'], 'malformed values are named');
 });
+
+t.test('Stripe Checkout settings: defaults, conversion and refusals', async (t) => {
+  const defaults = loadConfig({});
+  t.same(defaults.checkout, { successUrl: undefined, cancelUrl: undefined, teamsPriceLookupKey: undefined, sessionRateLimit: { max: 20, windowMs: 3_600_000 } });
+  const set = loadConfig({
+    CHECKOUT_SUCCESS_URL: 'https://learn.example.com/done?session_id={CHECKOUT_SESSION_ID}',
+    CHECKOUT_CANCEL_URL: 'https://learn.example.com/cancelled',
+    TEAMS_STRIPE_PRICE_LOOKUP_KEY: 'teams_yearly',
+    CHECKOUT_SESSION_RATE_LIMIT: '3/minute',
+  });
+  t.equal(set.checkout.successUrl, 'https://learn.example.com/done?session_id={CHECKOUT_SESSION_ID}', 'the placeholder is kept for Stripe');
+  t.equal(set.checkout.teamsPriceLookupKey, 'teams_yearly');
+  t.same(set.checkout.sessionRateLimit, { max: 3, windowMs: 60_000 });
+  const named = problemsOf({
+    CHECKOUT_SUCCESS_URL: 'learn.example.com/done',
+    CHECKOUT_CANCEL_URL: 'javascript:alert(1)',
+    TEAMS_STRIPE_PRICE_LOOKUP_KEY: 'two words',
+    CHECKOUT_SESSION_RATE_LIMIT: 'lots',
+  }).map((problem) => problem.split(':')[0]);
+  t.same(named.sort(), ['CHECKOUT_CANCEL_URL', 'CHECKOUT_SESSION_RATE_LIMIT', 'CHECKOUT_SUCCESS_URL', 'TEAMS_STRIPE_PRICE_LOOKUP_KEY']);
+});

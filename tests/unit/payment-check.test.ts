@@ -17,6 +17,7 @@ const intent: CheckoutIntent = {
   expiresAt: new Date('2030-01-01T00:00:00Z'),
   lastCheckoutError: null,
   lastProvisioningError: null,
+  checkoutSessionAttempts: 0,
   termsMetadata: {},
   created: new Date('2025-01-01T00:00:00Z'),
   modified: new Date('2025-01-01T00:00:00Z'),

@@ -6,6 +6,7 @@ import { academyProductsRoutes, type AcademyProductsRouteDeps } from './routes/a
 import { academySyncRoutes, type AcademySyncRouteDeps } from './routes/academy-sync.route.ts';
 import { checkoutIntentsRoutes, type CheckoutIntentsRouteDeps } from './routes/checkout-intents.route.ts';
 import { stripeWebhookRoutes, type StripeWebhookRouteDeps } from './routes/stripe-webhook.route.ts';
+import { checkoutSessionRoutes, type CheckoutSessionRouteDeps } from './routes/checkout-session.route.ts';
 import { probeRoutes, type ProbeRouteDeps } from './routes/probes.route.ts';
 import { answerFrameworkError, registerErrorHandlers } from './error-handler.ts';
 import { answerClientError } from './client-error.ts';
@@ -19,6 +20,7 @@ import { rateLimitPlugin, type RateLimitOptions } from './plugins/rate-limit.ts'
 export type AppDeps = AcademyProductsRouteDeps &
   AcademySyncRouteDeps &
   CheckoutIntentsRouteDeps &
+  CheckoutSessionRouteDeps &
   StripeWebhookRouteDeps &
   ProbeRouteDeps & {
     /** Verifies JWTs for authenticated routes; null when authentication is not configured. */
@@ -89,6 +91,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   await app.register(academyProductsRoutes, deps);
   await app.register(academySyncRoutes, deps);
   await app.register(checkoutIntentsRoutes, deps);
+  await app.register(checkoutSessionRoutes, deps);
   await app.register(stripeWebhookRoutes, deps);
   return app;
 }

@@ -3,6 +3,7 @@ import { DomainError } from '../../domain/errors.ts';
 import { InvalidCheckoutIntentRequestError } from '../../domain/checkout-intent.ts';
 import { AcademySyncConflict } from '../../application/ports/academy-sync-store.ts';
 import { CatalogSourceUnavailable } from '../../application/ports/catalog-source.ts';
+import { CheckoutGatewayUnavailable } from '../../application/ports/checkout-session-gateway.ts';
 import { SERVICE_UNAVAILABLE_BODY } from './schemas/errors.schema.ts';
 import { validationErrorBody } from './validation-errors.ts';
 
@@ -21,6 +22,9 @@ const DOMAIN_ERRORS: Record<string, { status: number; body: (error: DomainError)
     status: 400,
     body: (error) => ({ [error instanceof InvalidCheckoutIntentRequestError ? error.field : 'non_field_errors']: [error.message] }),
   },
+  'checkout_intent.not_payable': { status: 409, body: coded('intent_not_payable') },
+  'checkout_session.price_unavailable': { status: 409, body: coded('price_unavailable') },
+  'checkout_session.not_configured': { status: 503, body: coded('checkout_not_configured') },
   'stripe_webhook.invalid_signature': { status: 400, body: coded('invalid_signature') },
   'stripe_webhook.not_configured': { status: 503, body: coded('webhook_not_configured') },
 };
@@ -54,6 +58,10 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     }
     // Sync failures (admin endpoint): the transaction rolled back, so nothing changed.
     if (error instanceof CatalogSourceUnavailable) return reply.code(502).send({ error_code: 'catalog_unavailable', detail: error.message });
+    if (error instanceof CheckoutGatewayUnavailable) {
+      request.log.error({ err: error }, 'stripe checkout failed');
+      return reply.code(502).send({ error_code: 'stripe_unavailable', detail: 'Stripe did not answer; nothing was recorded. Retry later.' });
+    }
     if (error instanceof AcademySyncConflict) return reply.code(409).send({ error_code: 'academy_sync_conflict', detail: error.message });
     if ('validation' in error && error.validation) {
       return reply.code(400).send(validationErrorBody(error.validation, error.validationContext));

@@ -36,6 +36,18 @@ export function prometheusTelemetry(registry: Registry, options: PrometheusTelem
     help: '1 when the last sync run by this process succeeded, 0 when it failed',
     registers,
   });
+  const checkoutSessions = new Counter({
+    name: 'academy_checkout_sessions_total',
+    help: 'Checkout Session requests by outcome: created (a new Stripe session), reused (the open one), refused (4xx), failed (Stripe or database)',
+    labelNames: ['outcome'],
+    registers,
+  });
+  const stripeEvents = new Counter({
+    name: 'academy_stripe_webhook_events_total',
+    help: 'Verified Stripe events by type (checkout.session.* by name, the rest as other) and outcome',
+    labelNames: ['type', 'outcome'],
+    registers,
+  });
   const countIntents = options.countIntentsByState;
   const maxAgeMs = options.intentCountsMaxAgeMs ?? 30_000;
   const nowMs = options.nowMs ?? Date.now;
@@ -59,6 +71,7 @@ export function prometheusTelemetry(registry: Registry, options: PrometheusTelem
     });
   }
   for (const outcome of ['hit', 'miss', 'stale']) priceLookups.inc({ outcome }, 0);
+  for (const outcome of ['created', 'reused', 'refused', 'failed']) checkoutSessions.inc({ outcome }, 0);
   return {
     priceLookup: (outcome) => priceLookups.inc({ outcome }),
     upstreamCall: (service, outcome) => upstreamCalls.inc({ service, outcome }),
@@ -66,5 +79,8 @@ export function prometheusTelemetry(registry: Registry, options: PrometheusTelem
       lastSyncTime.set({ outcome }, at.getTime() / 1000);
       lastSyncSucceeded.set(outcome === 'success' ? 1 : 0);
     },
+    checkoutSession: (outcome) => checkoutSessions.inc({ outcome }),
+    // Event types come only from verified events, but are still bounded here: one label per checkout type.
+    stripeEvent: (type, outcome) => stripeEvents.inc({ type: type.startsWith('checkout.session.') ? type : 'other', outcome }),
   };
 }

@@ -173,6 +173,7 @@ function mutableColumns(fields: NewCheckoutIntent) {
     last_checkout_error: fields.lastCheckoutError,
     last_provisioning_error: fields.lastProvisioningError,
     terms_metadata: JSON.stringify(fields.termsMetadata),
+    checkout_session_attempts: fields.checkoutSessionAttempts,
   };
 }
 
@@ -225,6 +226,7 @@ export function toCheckoutIntent(row: CheckoutIntentRow): CheckoutIntent {
     lastCheckoutError: row.last_checkout_error,
     lastProvisioningError: row.last_provisioning_error,
     termsMetadata: row.terms_metadata as TermsMetadata,
+    checkoutSessionAttempts: Number(row.checkout_session_attempts),
     created: new Date(row.created),
     modified: new Date(row.modified),
   };

@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { AcademiesTable } from './tables/academies.ts';
 import type { CheckoutIntentsTable } from './tables/checkout-intents.ts';
 import type { CatalogueStateTable } from './tables/catalogue-state.ts';
+import type { StripeEventsTable } from './tables/stripe-events.ts';
 
 export { DatabaseLockedError } from './pglite-lock.ts';
 
@@ -13,6 +14,7 @@ export interface Database {
   academies: AcademiesTable;
   checkout_intents: CheckoutIntentsTable;
   catalogue_state: CatalogueStateTable;
+  stripe_events: StripeEventsTable;
 }
 
 export interface DatabaseOptions {

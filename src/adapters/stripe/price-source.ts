@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import type { Logger } from '../../application/ports/logger.ts';
 import { PriceSourceUnavailable } from '../../application/ports/price-source.ts';
 import type { PriceSource } from '../../application/ports/price-source.ts';
+import { describeStripeFailure } from './failure.ts';
 import { requestedLookupKeys, usablePricesByLookupKey } from './price-mapping.ts';
 
 /** Stripe accepts at most 10 `lookup_keys` per `prices.list` call. */
@@ -21,7 +22,7 @@ export function stripePriceSource(stripe: Stripe, options: { logger: Logger }): 
       try {
         pages = await Promise.all(batches.map((batch) => listPrices(stripe, batch)));
       } catch (error) {
-        throw new PriceSourceUnavailable(`Stripe prices.list failed (${describeFailure(error)})`, { cause: error });
+        throw new PriceSourceUnavailable(`Stripe prices.list failed (${describeStripeFailure(error)})`, { cause: error });
       }
       return usablePricesByLookupKey(pages.flat(), keys, options.logger);
     },
@@ -38,15 +39,4 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
   for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
   return chunks;
-}
-
-/**
- * Error class and HTTP status only: Stripe's messages can quote (part of) the
- * API key, and this text ends up in logs and possibly responses. The full error
- * stays available as `cause` for the log.
- */
-function describeFailure(error: unknown): string {
-  if (!(error instanceof Error)) return 'unknown error';
-  const status = (error as { statusCode?: unknown }).statusCode;
-  return typeof status === 'number' ? `${error.name}, status ${status}` : error.name;
 }

@@ -120,6 +120,7 @@ export function planCreateOrUpdate(
         lastCheckoutError: null,
         lastProvisioningError: null,
         termsMetadata: valid.termsMetadata ?? {},
+        checkoutSessionAttempts: 0,
       },
     };
   }

@@ -29,6 +29,8 @@ export interface CheckoutIntent {
   readonly lastCheckoutError: string | null;
   readonly lastProvisioningError: string | null;
   readonly termsMetadata: TermsMetadata;
+  /** Checkout Sessions given so far; the next one is attempt `checkoutSessionAttempts + 1` (its Idempotency-Key). */
+  readonly checkoutSessionAttempts: number;
   readonly created: Date;
   readonly modified: Date;
 }

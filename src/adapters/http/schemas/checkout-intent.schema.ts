@@ -87,3 +87,12 @@ export const IntentParamsSchema = Type.Object({
 });
 
 export const WebhookReceivedSchema = Type.Object({ received: Type.Boolean() }, { $id: 'WebhookReceived' });
+
+export const CheckoutSessionSchema = Type.Object(
+  {
+    id: Type.String({ description: 'the Stripe Checkout Session id (cs_…)' }),
+    url: Type.String({ description: "Stripe's hosted payment page: send the learner's browser here" }),
+    expires_at: Type.String({ format: 'date-time', description: 'when Stripe ends the session if it is not paid' }),
+  },
+  { $id: 'CheckoutSession' },
+);

@@ -20,6 +20,8 @@ export interface CheckoutIntentsTable {
   expires_at: ColumnType<Date, Date | string, Date | string>;
   last_checkout_error: string | null;
   last_provisioning_error: string | null;
+  /** Migration 0005: Checkout Sessions given so far; attempt N's Idempotency-Key ends in N. */
+  checkout_session_attempts: Generated<number>;
   // Written as JSON text (both drivers cast it to jsonb), read back as the parsed object.
   terms_metadata: ColumnType<Record<string, unknown>, string | undefined, string>;
   created: Timestamp;

@@ -1,0 +1,93 @@
+import type Stripe from 'stripe';
+import {
+  CheckoutGatewayUnavailable,
+  type CheckoutSession,
+  type CheckoutSessionGateway,
+} from '../../application/ports/checkout-session-gateway.ts';
+import { describeStripeFailure } from './failure.ts';
+
+/**
+ * Checkout Sessions through the official SDK. Every call is one request (the client does no retries):
+ * the caller's transaction decides what a failure means, and `create` carries the Idempotency-Key.
+ */
+export function stripeCheckoutSessions(stripe: Stripe): CheckoutSessionGateway {
+  const call = async <T>(what: string, request: () => Promise<T>): Promise<T> => {
+    try {
+      return await request();
+    } catch (error) {
+      throw new CheckoutGatewayUnavailable(`Stripe ${what} failed (${describeStripeFailure(error)})`, { cause: error });
+    }
+  };
+  return {
+    async create(session) {
+      const created = await call('checkout.sessions.create', () =>
+        stripe.checkout.sessions.create(
+          {
+            mode: 'subscription',
+            line_items: [{ price: session.priceId, quantity: session.quantity }],
+            client_reference_id: session.intentUuid,
+            // The keys issue 15's webhook checks against the intent: set here, by the server, never by the client.
+            metadata: {
+              intent_uuid: session.intentUuid,
+              user_id: session.userId,
+              stripe_product_id: session.stripeProductId,
+              quantity: String(session.quantity),
+            },
+            success_url: session.successUrl,
+            cancel_url: session.cancelUrl,
+            expires_at: Math.floor(session.expiresAt.getTime() / 1000),
+          },
+          { idempotencyKey: session.idempotencyKey },
+        ),
+      );
+      return toCheckoutSession(created);
+    },
+    async retrieve(sessionId) {
+      try {
+        return toCheckoutSession(await stripe.checkout.sessions.retrieve(sessionId));
+      } catch (error) {
+        if ((error as { statusCode?: unknown }).statusCode === 404) return null;
+        throw new CheckoutGatewayUnavailable(`Stripe checkout.sessions.retrieve failed (${describeStripeFailure(error)})`, { cause: error });
+      }
+    },
+    async expire(sessionId) {
+      return toCheckoutSession(await call('checkout.sessions.expire', () => stripe.checkout.sessions.expire(sessionId)));
+    },
+  };
+}
+
+/** Reads defensively: Stripe's answer is still data from outside. */
+export function toCheckoutSession(session: Stripe.Checkout.Session): CheckoutSession {
+  return {
+    id: session.id,
+    url: typeof session.url === 'string' ? session.url : null,
+    status: statusOf(session.status),
+    paymentStatus: session.payment_status === 'paid' ? 'paid' : session.payment_status === 'no_payment_required' ? 'no_payment_required' : 'unpaid',
+    expiresAt: new Date(Number(session.expires_at) * 1000),
+    clientReferenceId: typeof session.client_reference_id === 'string' ? session.client_reference_id : null,
+    customerId: customerIdOf(session.customer),
+    amountTotal: typeof session.amount_total === 'number' ? session.amount_total : null,
+    currency: typeof session.currency === 'string' ? session.currency : null,
+    metadata: stringValues(session.metadata),
+  };
+}
+
+/** A status this code does not know counts as complete: never reused, never replaced (no second payment). */
+function statusOf(status: unknown): CheckoutSession['status'] {
+  if (status === 'open') return 'open';
+  if (status === 'expired') return 'expired';
+  return 'complete';
+}
+
+export function customerIdOf(customer: unknown): string | null {
+  if (typeof customer === 'string') return customer;
+  if (typeof customer === 'object' && customer !== null && typeof (customer as { id?: unknown }).id === 'string') {
+    return (customer as { id: string }).id;
+  }
+  return null;
+}
+
+function stringValues(metadata: unknown): Record<string, string> {
+  if (typeof metadata !== 'object' || metadata === null) return {};
+  return Object.fromEntries(Object.entries(metadata).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}
