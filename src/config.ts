@@ -166,6 +166,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       maxTokenAgeSeconds: int(env.JWT_MAX_TOKEN_AGE_SECONDS),
+    },
     checkout: {
       successUrl: env.CHECKOUT_SUCCESS_URL,
       cancelUrl: env.CHECKOUT_CANCEL_URL,
