@@ -11,6 +11,8 @@ import type { AcademyRepository } from './application/ports/academy-repository.t
 import type { TokenVerifier } from './application/ports/token-verifier.ts';
 import { jwtVerifier } from './adapters/auth/jwt-verifier.ts';
 import { prometheusTelemetry } from './adapters/metrics/prometheus-telemetry.ts';
+import { PACKAGE_VERSION } from './package-info.ts';
+import { flushTraces } from './adapters/tracing/flush.ts';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { instrumentCatalogSource, instrumentPriceSource, instrumentSync } from './application/instrumented-sources.ts';
 import type { CheckoutIntentRepository } from './application/ports/checkout-intent-repository.ts';
@@ -83,7 +85,10 @@ export async function buildDeps(config: Config, logger: PinoLogger, hooks: Build
   const metricsRegistry = new Registry();
   collectDefaultMetrics({ register: metricsRegistry });
   const intentRepository = postgresCheckoutIntentRepository(database.db);
-  const telemetry = prometheusTelemetry(metricsRegistry, { countIntentsByState: () => intentRepository.countByState() });
+  const telemetry = prometheusTelemetry(metricsRegistry, {
+    countIntentsByState: () => intentRepository.countByState(),
+    build: { version: PACKAGE_VERSION, node: process.version },
+  });
   const stripe = config.stripe.secretKey
     ? createStripeClient({ secretKey: config.stripe.secretKey, apiUrl: config.stripe.apiUrl, timeoutMs: config.stripe.timeoutMs })
     : null;
@@ -151,7 +156,7 @@ export async function buildDeps(config: Config, logger: PinoLogger, hooks: Build
     redis,
     close: async () => {
       redis?.disconnect();
-      await database.close();
+      await closeDatabase(database);
     },
   };
 }
@@ -162,13 +167,19 @@ export async function buildDeps(config: Config, logger: PinoLogger, hooks: Build
  */
 export async function buildMigrator(config: Config): Promise<{ migrate: () => Promise<string[]>; close: () => Promise<void> }> {
   const database = await createDatabase({ databaseUrl: config.database.migrationUrl, pgliteDir: config.database.pgliteDir, poolMax: 1 });
-  return { migrate: async () => (await migrateToLatest(database.db)).applied, close: () => database.close() };
+  return { migrate: async () => (await migrateToLatest(database.db)).applied, close: () => closeDatabase(database) };
 }
 
 /** The two intent jobs (spec §5) over the database alone: their pods need no Stripe, catalog or JWT secret. */
 export async function buildIntentJobs(config: Config): Promise<{ expireIntents: () => Promise<number>; markStalledIntents: () => Promise<number>; close: () => Promise<void> }> {
   const database = await createDatabase({ databaseUrl: config.database.url, pgliteDir: config.database.pgliteDir, poolMax: 2 });
-  return { ...intentJobs(config, intentDepsOf(config, database, postgresCheckoutIntentRepository(database.db))), close: () => database.close() };
+  return { ...intentJobs(config, intentDepsOf(config, database, postgresCheckoutIntentRepository(database.db))), close: () => closeDatabase(database) };
+}
+
+/** The end of a command: the database, then the spans still buffered (when tracing is on). */
+async function closeDatabase(database: DatabaseHandle): Promise<void> {
+  await database.close();
+  await flushTraces();
 }
 
 /**

@@ -1,44 +1,38 @@
 import type { CatalogSource } from './ports/catalog-source.ts';
-import type { Clock } from './ports/clock.ts';
+import { systemStopwatch, type Clock, type Stopwatch } from './ports/clock.ts';
 import type { SyncAcademies } from './sync-academies.ts';
 import type { PriceSource } from './ports/price-source.ts';
 import type { Telemetry } from './ports/telemetry.ts';
 
-/** Counts every call the price source makes upstream, and its failures. */
-export function instrumentPriceSource(inner: PriceSource, telemetry: Telemetry): PriceSource {
+/** Counts and times every call the price source makes upstream, and its failures. */
+export function instrumentPriceSource(inner: PriceSource, telemetry: Telemetry, stopwatch: Stopwatch = systemStopwatch): PriceSource {
+  const timed = timedCall('stripe', telemetry, stopwatch);
+  return { pricesForLookupKeys: timed((lookupKeys: readonly string[]) => inner.pricesForLookupKeys(lookupKeys)) };
+}
+
+/** Counts and times every enterprise-catalog operation (all pages of a listing are one call), and its failures. */
+export function instrumentCatalogSource(inner: CatalogSource, telemetry: Telemetry, stopwatch: Stopwatch = systemStopwatch): CatalogSource {
+  const timed = timedCall('catalog', telemetry, stopwatch);
   return {
-    async pricesForLookupKeys(lookupKeys) {
-      try {
-        const prices = await inner.pricesForLookupKeys(lookupKeys);
-        telemetry.upstreamCall('stripe', 'success');
-        return prices;
-      } catch (error) {
-        telemetry.upstreamCall('stripe', 'failure');
-        throw error;
-      }
-    },
+    academies: timed((customer: string) => inner.academies(customer)),
+    catalogs: timed((customer: string) => inner.catalogs(customer)),
+    catalogQueryId: timed((queryUuid: string) => inner.catalogQueryId(queryUuid)),
   };
 }
 
-/** Counts every enterprise-catalog operation (all pages of a listing are one call), and its failures. */
-export function instrumentCatalogSource(inner: CatalogSource, telemetry: Telemetry): CatalogSource {
-  const counted =
-    <A extends unknown[], R>(operation: (...args: A) => Promise<R>) =>
+function timedCall(service: 'stripe' | 'catalog', telemetry: Telemetry, stopwatch: Stopwatch) {
+  return <A extends unknown[], R>(operation: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
+      const elapsed = stopwatch.start();
       try {
         const result = await operation(...args);
-        telemetry.upstreamCall('catalog', 'success');
+        telemetry.upstreamCall(service, 'success', elapsed());
         return result;
       } catch (error) {
-        telemetry.upstreamCall('catalog', 'failure');
+        telemetry.upstreamCall(service, 'failure', elapsed());
         throw error;
       }
     };
-  return {
-    academies: counted((customer: string) => inner.academies(customer)),
-    catalogs: counted((customer: string) => inner.catalogs(customer)),
-    catalogQueryId: counted((queryUuid: string) => inner.catalogQueryId(queryUuid)),
-  };
 }
 
 /** Records the outcome and time of every sync run. */

@@ -1,32 +1,20 @@
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrations } from '../../migrations/index.ts';
-import { REPO_ROOT, startService } from '../helpers/service-process.ts';
+import { runCli as runAnyCli, startService } from '../helpers/service-process.ts';
 import { runAdminStatement } from '../helpers/test-database.ts';
 
 // `migrate` as one role, `serve` as another that has no DDL rights (MIGRATE_ON_SERVE=false), on the real process.
 
 const ALL_MIGRATIONS = Object.keys(migrations);
+/** A serve that wrongly did not refuse would listen on an ephemeral loopback port, not 3000. */
+const runCli = (args: string[], env: Record<string, string>) => runAnyCli(args, { HOST: '127.0.0.1', PORT: '0', ...env });
 const serverUrl = process.env.TEST_DATABASE_URL;
 // Four to five Node processes one after another: minutes on a loaded two-core machine.
 t.setTimeout(600_000);
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
 
 /** serve with MIGRATE_ON_SERVE=false on an unmigrated database: exit 1, naming what is pending and what to run. */
 function assertRefused(t: Test, result: { code: number | null; stderr: string }): void {

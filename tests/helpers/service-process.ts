@@ -28,13 +28,13 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Starts `academy-billing serve` as a real process with only the given variables (plus a private
+ * Starts `academy-billing serve` (after `nodeArgs`, e.g. a preload) as a real process with only the given variables (plus a private
  * PGlite directory unless DATABASE_URL is given) and waits until /readyz answers 200.
  */
-export async function startService(env: Record<string, string> = {}, readyWithinMs = 240_000): Promise<ServiceProcess> {
+export async function startService(env: Record<string, string> = {}, readyWithinMs = 240_000, nodeArgs: readonly string[] = []): Promise<ServiceProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'academy-billing-'));
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'src/main.ts', 'serve'], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: String(port), PGLITE_DIR: join(dataDir, 'pglite'), ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -70,4 +70,22 @@ export async function startService(env: Record<string, string> = {}, readyWithin
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** Runs one `academy-billing` command (after `nodeArgs`, e.g. a preload) with only the given variables, to its end. */
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'src/main.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }

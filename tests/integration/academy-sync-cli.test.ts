@@ -1,12 +1,11 @@
 import t from 'tap';
 import type { Test } from 'tap';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { CUSTOMER, academyItem, rowsByName, syncRig } from '../helpers/sync-harness.ts';
 import type { FakeCatalog } from '../helpers/fake-catalog.ts';
 import { createTestDatabase } from '../helpers/test-database.ts';
+import { runCli } from '../helpers/service-process.ts';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const testDatabase = await createTestDatabase();
 t.teardown(() => testDatabase.close());
 const { db } = testDatabase;
@@ -16,24 +15,7 @@ const { db } = testDatabase;
  */
 const databaseEnv: Record<string, string> = testDatabase.url ? { DATABASE_URL: testDatabase.url } : { PGLITE_DIR: join(t.testdir({}), 'pglite') };
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(args: readonly string[], env: Record<string, string>): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const run = (args: readonly string[], env: Record<string, string>) => runCli(args, env);
 
 function catalogEnv(fake: FakeCatalog): Record<string, string> {
   return {

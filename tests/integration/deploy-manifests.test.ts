@@ -21,6 +21,8 @@ const DEPLOY = join(ROOT, 'deploy');
 const SENSITIVE = ['DATABASE_URL', 'MIGRATION_DATABASE_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'CATALOG_CLIENT_SECRET', 'JWT_SECRET_KEY', 'REDIS_URL'];
 /** The ports the manifests must keep off the public Service: Prometheus' (issue 15: METRICS_PORT, 9464 by default). */
 const METRICS_PORT = 9464;
+/** Variables the manifests may set that loadConfig does not read: Node's own and OpenTelemetry's (docs/decisions/0015). */
+const PROCESS_VARIABLES = ['NODE_OPTIONS', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME'];
 const SCHEDULED_COMMANDS = ['sync', 'expire-intents', 'mark-stalled-intents'];
 
 type Labels = Record<string, string>;
@@ -485,7 +487,10 @@ await t.test('the NetworkPolicy admits the ingress controller to the API port an
 });
 
 await t.test('every variable the manifests set is in the configuration schema', async (t) => {
-  const known = new Set(Object.keys(EnvSchema.properties));
+  // Read by Node.js and the tracing preload, not by loadConfig: NODE_OPTIONS and the standard OTEL_* variables.
+  const known = new Set([...Object.keys(EnvSchema.properties), ...PROCESS_VARIABLES]);
+  t.match(configData.NODE_OPTIONS, /^--import=\.\/dist\/src\/adapters\/tracing\/register\.js$/, 'NODE_OPTIONS preloads the tracing register module');
+  t.ok(existsSync(join(ROOT, 'src/adapters/tracing/register.ts')), 'whose source exists (tsc builds it to dist/src/adapters/tracing/register.js)');
   const set = [
     ...Object.keys(configData).map((key) => ['configmap', key]),
     ...secretKeys.map((key) => ['secret', key]),

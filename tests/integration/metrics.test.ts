@@ -2,7 +2,8 @@ import t from 'tap';
 import { Registry } from 'prom-client';
 import { prometheusTelemetry } from '../../src/adapters/metrics/prometheus-telemetry.ts';
 import { cachedPriceSource } from '../../src/application/cached-price-source.ts';
-import { instrumentPriceSource, instrumentSync } from '../../src/application/instrumented-sources.ts';
+import { instrumentCatalogSource, instrumentPriceSource, instrumentSync } from '../../src/application/instrumented-sources.ts';
+import { systemStopwatch } from '../../src/application/ports/clock.ts';
 import { silentLogger } from '../../src/application/ports/logger.ts';
 import type { SyncReport } from '../../src/application/sync-academies.ts';
 import { buildTestApp } from '../helpers/build-test-app.ts';
@@ -110,4 +111,40 @@ t.test('intent counts by state are read at most every 30 s, whatever the scrape 
   t.equal(reads(), 2, 'read again once 30 s have passed');
   t.equal(sample(text, 'academy_checkout_intents', { state: 'created' }), 5, 'the gauge follows the database');
   t.equal(sample(text, 'academy_checkout_intents', { state: 'paid' }), 0, 'a state without intents disappears');
+});
+
+t.test('Stripe and enterprise-catalog calls are timed by service and outcome; the build is labelled', async (t) => {
+  const registry = new Registry();
+  const telemetry = prometheusTelemetry(registry, { build: { version: '9.8.7', node: 'v20.0.0' } });
+  // A stopwatch that reads 0.3 s for every call: the observed durations are known exactly.
+  const stopwatch = { start: () => () => 0.3 };
+  const stripe = fakePriceSource([usdPrice('ai_yearly')]);
+  const prices = instrumentPriceSource(stripe, telemetry, stopwatch);
+  await prices.pricesForLookupKeys(['ai_yearly']);
+  stripe.failWith = new Error('stripe down');
+  await t.rejects(prices.pricesForLookupKeys(['ai_yearly']), /stripe down/, 'a failure still reaches the caller');
+  const catalog = instrumentCatalogSource(
+    { academies: async () => [], catalogs: async () => [], catalogQueryId: () => Promise.reject(new Error('catalog down')) },
+    telemetry,
+    stopwatch,
+  );
+  await catalog.academies('customer');
+  await catalog.catalogs('customer');
+  await t.rejects(catalog.catalogQueryId('query'), /catalog down/);
+  const text = await registry.metrics();
+  const histogram = 'academy_upstream_call_duration_seconds';
+  t.equal(sample(text, `${histogram}_count`, { service: 'stripe', outcome: 'success' }), 1, 'one successful Stripe call timed');
+  t.equal(sample(text, `${histogram}_count`, { service: 'stripe', outcome: 'failure' }), 1, 'one failed Stripe call timed');
+  t.equal(sample(text, `${histogram}_count`, { service: 'catalog', outcome: 'success' }), 2, 'two catalog calls timed');
+  t.equal(sample(text, `${histogram}_sum`, { service: 'catalog', outcome: 'success' }), 0.6, 'their durations summed');
+  t.equal(sample(text, `${histogram}_bucket`, { service: 'catalog', outcome: 'failure', le: '0.25' }), 0, 'a 0.3 s call is above the 0.25 s bucket');
+  t.equal(sample(text, `${histogram}_bucket`, { service: 'catalog', outcome: 'failure', le: '0.5' }), 1, 'and inside the 0.5 s one');
+  t.equal(sample(text, 'academy_billing_build_info', { version: '9.8.7', node: 'v20.0.0' }), 1, 'academy_billing_build_info{version,node} is 1');
+});
+
+t.test('the system stopwatch measures elapsed time in seconds', async (t) => {
+  const elapsed = systemStopwatch.start();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const seconds = elapsed();
+  t.ok(seconds >= 0.015 && seconds < 60, `about 0.02 s or more (${seconds})`);
 });

@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Telemetry } from '../../application/ports/telemetry.ts';
 
 export interface PrometheusTelemetryOptions {
@@ -8,7 +8,12 @@ export interface PrometheusTelemetryOptions {
   readonly intentCountsMaxAgeMs?: number;
   /** Milliseconds now (tests move it by hand). */
   readonly nowMs?: () => number;
+  /** `academy_billing_build_info{version,node}` 1: which release and runtime each process runs. */
+  readonly build?: { readonly version: string; readonly node: string };
 }
+
+/** Seconds: a fast Stripe answer is ~0.1-0.3 s; STRIPE_TIMEOUT_MS is 2 s, a catalog listing may take many pages. */
+export const UPSTREAM_DURATION_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];
 
 /** The Telemetry port on prom-client metrics in `registry`. */
 export function prometheusTelemetry(registry: Registry, options: PrometheusTelemetryOptions = {}): Telemetry {
@@ -25,6 +30,19 @@ export function prometheusTelemetry(registry: Registry, options: PrometheusTelem
     labelNames: ['service', 'outcome'],
     registers,
   });
+  const upstreamDuration = new Histogram({
+    name: 'academy_upstream_call_duration_seconds',
+    help: 'Duration of calls to Stripe and enterprise-catalog by outcome (a catalog listing with all its pages is one call)',
+    labelNames: ['service', 'outcome'],
+    buckets: UPSTREAM_DURATION_BUCKETS,
+    registers,
+  });
+  if (options.build) {
+    new Gauge({ name: 'academy_billing_build_info', help: 'Always 1: the release and Node.js version of this process', labelNames: ['version', 'node'], registers }).set(
+      { version: options.build.version, node: options.build.node },
+      1,
+    );
+  }
   const lastSyncTime = new Gauge({
     name: 'academy_sync_last_run_timestamp_seconds',
     help: 'When the last sync run by this process finished',
@@ -74,7 +92,10 @@ export function prometheusTelemetry(registry: Registry, options: PrometheusTelem
   for (const outcome of ['created', 'reused', 'refused', 'failed']) checkoutSessions.inc({ outcome }, 0);
   return {
     priceLookup: (outcome) => priceLookups.inc({ outcome }),
-    upstreamCall: (service, outcome) => upstreamCalls.inc({ service, outcome }),
+    upstreamCall: (service, outcome, seconds) => {
+      upstreamCalls.inc({ service, outcome });
+      upstreamDuration.observe({ service, outcome }, seconds);
+    },
     syncFinished: (outcome, at) => {
       lastSyncTime.set({ outcome }, at.getTime() / 1000);
       lastSyncSucceeded.set(outcome === 'success' ? 1 : 0);

@@ -2,8 +2,8 @@
 export interface Telemetry {
   /** One catalogue price lookup: all fresh (hit), fetched (miss), or answered with stale/no prices after a failure or timeout (stale). */
   priceLookup(outcome: 'hit' | 'miss' | 'stale'): void;
-  /** One call to an upstream service and whether it succeeded. */
-  upstreamCall(service: 'stripe' | 'catalog', outcome: 'success' | 'failure'): void;
+  /** One call to an upstream service, whether it succeeded, and how long it took. */
+  upstreamCall(service: 'stripe' | 'catalog', outcome: 'success' | 'failure', seconds: number): void;
   /** A sync run finished. */
   syncFinished(outcome: 'success' | 'failure', at: Date): void;
   /** One request for a Checkout Session: a new one made, the open one reused, refused (4xx) or failed (Stripe or database). */
