@@ -21,7 +21,7 @@ const DEPLOY = join(ROOT, 'deploy');
 const SENSITIVE = ['DATABASE_URL', 'MIGRATION_DATABASE_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'CATALOG_CLIENT_SECRET', 'JWT_SECRET_KEY', 'REDIS_URL'];
 /** The ports the manifests must keep off the public Service: Prometheus' (issue 15: METRICS_PORT, 9464 by default). */
 const METRICS_PORT = 9464;
-/** Variables the manifests may set that loadConfig does not read: Node's own and OpenTelemetry's (docs/decisions/0018). */
+/** Variables the manifests may set that loadConfig does not read: Node's own and OpenTelemetry's (docs/decisions/0019). */
 const PROCESS_VARIABLES = ['NODE_OPTIONS', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME'];
 const SCHEDULED_COMMANDS = ['sync', 'expire-intents', 'mark-stalled-intents'];
 
