@@ -75,6 +75,8 @@ async function listeningApp(t: Test): Promise<number> {
       getIntent: async () => { throw new Error('unused'); },
       transitionIntent: async () => { throw new Error('unused'); },
       receiveStripeWebhook: async () => { throw new Error('unused'); },
+      createCheckoutSession: async () => { throw new Error('unused'); },
+      checkoutSessionRateLimit: { max: 100, windowMs: 60_000 },
     } as unknown as Parameters<typeof buildApp>[0],
     { logger: false, trustProxy: 0, rateLimit: { max: 100, windowMs: 60_000 }, metricsRegistry: new Registry(), limits: { requestTimeout: 500, connectionsCheckingInterval: 100 } },
   );
