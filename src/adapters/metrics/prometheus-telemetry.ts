@@ -60,12 +60,6 @@ export function prometheusTelemetry(registry: Registry, options: PrometheusTelem
     labelNames: ['outcome'],
     registers,
   });
-  const stripeEvents = new Counter({
-    name: 'academy_stripe_webhook_events_total',
-    help: 'Verified Stripe events by type (checkout.session.* by name, the rest as other) and outcome',
-    labelNames: ['type', 'outcome'],
-    registers,
-  });
   const countIntents = options.countIntentsByState;
   const maxAgeMs = options.intentCountsMaxAgeMs ?? 30_000;
   const nowMs = options.nowMs ?? Date.now;
@@ -101,7 +95,5 @@ export function prometheusTelemetry(registry: Registry, options: PrometheusTelem
       lastSyncSucceeded.set(outcome === 'success' ? 1 : 0);
     },
     checkoutSession: (outcome) => checkoutSessions.inc({ outcome }),
-    // Event types come only from verified events, but are still bounded here: one label per checkout type.
-    stripeEvent: (type, outcome) => stripeEvents.inc({ type: type.startsWith('checkout.session.') ? type : 'other', outcome }),
   };
 }

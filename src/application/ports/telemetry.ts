@@ -8,8 +8,6 @@ export interface Telemetry {
   syncFinished(outcome: 'success' | 'failure', at: Date): void;
   /** One request for a Checkout Session: a new one made, the open one reused, refused (4xx) or failed (Stripe or database). */
   checkoutSession(outcome: 'created' | 'reused' | 'refused' | 'failed'): void;
-  /** One verified Stripe event and what it did (`checkout.session.*` by name, everything else as `other`). */
-  stripeEvent(type: string, outcome: string): void;
 }
 
-export const noTelemetry: Telemetry = { priceLookup() {}, upstreamCall() {}, syncFinished() {}, checkoutSession() {}, stripeEvent() {} };
+export const noTelemetry: Telemetry = { priceLookup() {}, upstreamCall() {}, syncFinished() {}, checkoutSession() {} };
