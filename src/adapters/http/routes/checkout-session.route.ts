@@ -3,6 +3,7 @@ import type { CreateCheckoutSession } from '../../../application/create-checkout
 import type { TokenVerifier } from '../../../application/ports/token-verifier.ts';
 import { authenticate, principalOf } from '../auth.ts';
 import { JWT_SECURITY } from '../plugins/openapi.ts';
+import { perUserRateLimit } from '../plugins/rate-limit.ts';
 import { CheckoutSessionSchema, IntentParamsSchema } from '../schemas/checkout-intent.schema.ts';
 import { described } from '../schemas/described.ts';
 import { CodedErrorSchema, DetailErrorSchema } from '../schemas/errors.schema.ts';
@@ -16,13 +17,9 @@ export interface CheckoutSessionRouteDeps {
 
 /** Paying an intent (issue 14): the owner gets a Stripe Checkout Session to send the learner to. */
 export const checkoutSessionRoutes: FastifyPluginAsyncTypebox<CheckoutSessionRouteDeps> = async (app, deps) => {
-  // Per user, after authentication (a sensitive business flow: OWASP API6); the store is the catalogue's
-  // (Redis when REDIS_URL is set), under its own key prefix.
-  const limitPerUser = app.rateLimit({
-    max: deps.checkoutSessionRateLimit.max,
-    timeWindow: deps.checkoutSessionRateLimit.windowMs,
-    keyGenerator: (request) => `checkout_session:${principalOf(request).userId}`,
-  });
+  // Per user, after authentication (a sensitive business flow: OWASP API6): the budget of every
+  // authenticated write, then one of its own, both in the shared rate-limit store.
+  const limitSessionsPerUser = perUserRateLimit(app, 'checkout_session', deps.checkoutSessionRateLimit);
   app.post(
     '/api/v1/checkout-intents/:uuid/checkout-session/',
     {
@@ -50,8 +47,7 @@ export const checkoutSessionRoutes: FastifyPluginAsyncTypebox<CheckoutSessionRou
           503: described(CodedErrorSchema, 'Authentication or Stripe Checkout is not configured'),
         },
       },
-      onRequest: authenticate(deps.tokenVerifier),
-      preHandler: limitPerUser,
+      onRequest: [authenticate(deps.tokenVerifier), app.authenticatedWriteLimit, limitSessionsPerUser],
     },
     async (request, reply) => {
       const { session, created } = await deps.createCheckoutSession(principalOf(request), request.params.uuid);
