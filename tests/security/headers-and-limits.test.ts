@@ -11,6 +11,7 @@ import { buildTestApp } from '../helpers/build-test-app.ts';
 import { fakePriceSource } from '../helpers/fake-price-source.ts';
 import { inMemoryAcademyRepository } from '../helpers/in-memory-academy-repository.ts';
 import { buildApp } from '../../src/adapters/http/app.ts';
+import { serverTimeouts } from '../../src/adapters/http/server-timeouts.ts';
 import { Registry } from 'prom-client';
 
 const LIST = '/api/v1/academy-products/';
@@ -60,7 +61,10 @@ t.test('a body over 1 MB is a 413 with a JSON {detail} body', async (t) => {
   t.same(Object.keys(res.json()), ['detail'], 'a {detail} body');
 });
 
-/** A listening app with a 500 ms request timeout, for requests written byte by byte on a raw socket. */
+/**
+ * A listening app with a 600 ms request timeout, for requests written on a raw socket. Only the request
+ * timeout is shortened: the idle timeout and the checking interval follow it as in production.
+ */
 async function listeningApp(t: Test): Promise<number> {
   const app = await buildApp(
     {
@@ -78,7 +82,7 @@ async function listeningApp(t: Test): Promise<number> {
       createCheckoutSession: async () => { throw new Error('unused'); },
       checkoutSessionRateLimit: { max: 100, windowMs: 60_000 },
     } as unknown as Parameters<typeof buildApp>[0],
-    { logger: false, trustProxy: 0, rateLimit: { max: 100, windowMs: 60_000 }, metricsRegistry: new Registry(), limits: { requestTimeout: 500, connectionsCheckingInterval: 100 } },
+    { logger: false, trustProxy: 0, rateLimit: { max: 100, windowMs: 60_000 }, metricsRegistry: new Registry(), limits: { requestTimeout: 600 } },
   );
   t.teardown(() => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -107,14 +111,30 @@ function parseResponse(raw: string): { status: number; contentType: string | und
   return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), contentType, body: body ? (JSON.parse(body) as unknown) : undefined };
 }
 
-t.test('a client that never finishes its body is cut off by the request timeout, with a 408 {detail} body', async (t) => {
-  const port = await listeningApp(t);
-  const { received, elapsedMs } = await exchange(port, 'POST /api/v1/stripe/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":');
-  t.ok(elapsedMs < 5_000, `the connection was closed after ${elapsedMs} ms (request timeout 500 ms), not left open`);
-  const response = parseResponse(received);
-  t.equal(response.status, 408, 'with a 408 Request Timeout');
-  t.match(response.contentType, /^application\/json/);
-  t.same(response.body, { detail: 'The request was not completed in time.' }, "the service's {detail} body, not Fastify's");
+const STALLED_REQUESTS = {
+  'mid-body': 'POST /api/v1/stripe/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":',
+  'mid-headers': `GET ${LIST} HTTP/1.1\r\nHost: x\r\nAccept: appl`,
+  'after the request line': `GET ${LIST} HTTP/1.1\r\n`,
+};
+
+for (const [where, raw] of Object.entries(STALLED_REQUESTS)) {
+  t.test(`a client that stalls ${where} gets the documented 408 {detail} body before the idle timeout drops it`, async (t) => {
+    const port = await listeningApp(t);
+    const { received, elapsedMs } = await exchange(port, raw);
+    t.ok(elapsedMs < 10_000, `the connection was closed after ${elapsedMs} ms (request timeout 600 ms), not left open`);
+    const response = parseResponse(received);
+    t.equal(response.status, 408, 'with a 408 Request Timeout, not a silently closed socket');
+    t.match(response.contentType, /^application\/json/);
+    t.same(response.body, { detail: 'The request was not completed in time.' }, "the service's {detail} body, not Fastify's");
+  });
+}
+
+t.test('production timeouts: the 408 is due (request timeout plus one check) before the socket idle timeout', async (t) => {
+  const timeouts = serverTimeouts();
+  t.equal(timeouts.requestTimeout, 30_000, 'the documented 30 s');
+  t.ok(timeouts.headersTimeout <= timeouts.requestTimeout, 'headers within the request timeout (Node refuses more)');
+  t.ok(timeouts.connectionsCheckingInterval <= 1_000, 'checked every second at most, not Node’s 30 s');
+  t.ok(timeouts.requestTimeout + timeouts.connectionsCheckingInterval < timeouts.connectionTimeout, 'idle timeout after the 408 is due');
 });
 
 t.test('headers over the limit are a 431 and bytes that are not HTTP a 400, both with a {detail} body', async (t) => {

@@ -10,6 +10,7 @@ import { checkoutSessionRoutes, type CheckoutSessionRouteDeps } from './routes/c
 import { probeRoutes, type ProbeRouteDeps } from './routes/probes.route.ts';
 import { answerFrameworkError, registerErrorHandlers } from './error-handler.ts';
 import { answerClientError } from './client-error.ts';
+import { serverTimeouts } from './server-timeouts.ts';
 import { rejectUnstorableInput } from './unstorable-input.ts';
 import type { Registry } from 'prom-client';
 import { metricsPlugin } from './plugins/metrics.ts';
@@ -33,8 +34,8 @@ export interface AppOptions {
   readonly rateLimit: RateLimitOptions;
   /** Where `/metrics` reads from and HTTP metrics are recorded. */
   readonly metricsRegistry: Registry;
-  /** Tighter limits than SERVER_LIMITS, so tests can prove them quickly; production uses the defaults. */
-  readonly limits?: Partial<Record<keyof typeof SERVER_LIMITS, number>> & { readonly connectionsCheckingInterval?: number };
+  /** A shorter request timeout (the others follow it, see server-timeouts.ts), so tests can prove it quickly; production uses the default. */
+  readonly limits?: { readonly requestTimeout?: number };
 }
 
 /**
@@ -43,26 +44,17 @@ export interface AppOptions {
  */
 const MAX_PARAM_LENGTH = 3_072;
 
-/** Server-wide limits, set in one place. */
-const SERVER_LIMITS = {
-  bodyLimit: 1_048_576,
-  connectionTimeout: 30_000,
-  requestTimeout: 30_000,
-  keepAliveTimeout: 72_000,
-} as const;
+const BODY_LIMIT = 1_048_576;
 
 /** Builds the HTTP application; never listens (main.ts does, tests use inject). */
 export async function buildApp(deps: AppDeps, options: AppOptions): Promise<FastifyInstance> {
-  const { connectionsCheckingInterval, ...limits } = options.limits ?? {};
+  const { headersTimeout, connectionsCheckingInterval, ...timeouts } = serverTimeouts(options.limits?.requestTimeout);
   const app = Fastify({
-    ...SERVER_LIMITS,
-    ...limits,
+    bodyLimit: BODY_LIMIT,
+    ...timeouts,
     // Node enforces requestTimeout only when given to its server constructor (Fastify sets it afterwards,
-    // which left a slow-body client connected): pass it there too, with how often it is checked.
-    http: {
-      requestTimeout: limits.requestTimeout ?? SERVER_LIMITS.requestTimeout,
-      ...(connectionsCheckingInterval === undefined ? {} : { connectionsCheckingInterval }),
-    },
+    // which left a slow-body client connected): pass it there too, with the headers timeout and how often both are checked.
+    http: { requestTimeout: timeouts.requestTimeout, headersTimeout, connectionsCheckingInterval },
     ...(typeof options.logger === 'boolean' ? { logger: options.logger } : { loggerInstance: options.logger }),
     // Trust exactly `trustProxy` hops of X-Forwarded-For (what Fastify does for a number); 0 trusts none.
     trustProxy: options.trustProxy > 0 ? (_address: string, hop: number) => hop < options.trustProxy : false,
