@@ -252,8 +252,11 @@ function checkoutIntentUseCases(
       // The amount a session must total is checked against the source itself, not the cache (decision 0013).
       prices: livePrices,
       academies,
+      // Without it a Teams payment could never be verified (and would be refused).
+      teamsPriceLookupKey: config.checkout.teamsPriceLookupKey,
       clock: systemClock,
       logger: logger.child({ component: 'stripe-webhook' }),
+      telemetry,
     }),
   };
 }

@@ -1,170 +1,76 @@
-import {
-  ActiveIntentConflictError,
-  PaidIntentMismatchError,
-  SESSION_METADATA_KEYS,
-  TEAMS_PRODUCT_ID,
-  assertTransition,
-  checkSessionPaysIntent,
-  isErroredState,
-  markPaid,
-  recordCheckoutError,
-  type CheckoutIntent,
-  type ExpectedPrice,
-} from '../domain/checkout-intent.ts';
-import type { AcademyRepository } from './ports/academy-repository.ts';
-import type { Clock } from './ports/clock.ts';
+import { applyPayment, type CheckoutPaymentDeps } from './checkout-payment.ts';
+import { applySessionEnded } from './checkout-session-ended.ts';
 import type { Logger } from './ports/logger.ts';
-import type { PriceSource } from './ports/price-source.ts';
-import { WebhookNotConfiguredError, type StripeEventVerifier, type StripeWebhookEvent } from './ports/stripe-events.ts';
-import type { UnitOfWork } from './ports/unit-of-work.ts';
+import {
+  WebhookNotConfiguredError,
+  WebhookSignatureError,
+  type StripeEventVerifier,
+  type StripeWebhookEvent,
+} from './ports/stripe-events.ts';
+import type { Telemetry } from './ports/telemetry.ts';
+import type { Applied, WebhookOutcome } from './stripe-event-once.ts';
 
-export interface StripeWebhookDeps {
+export type { WebhookOutcome } from './stripe-event-once.ts';
+
+export interface StripeWebhookDeps extends CheckoutPaymentDeps {
   /** Null when STRIPE_WEBHOOK_SECRET is not set. */
   readonly verifier: StripeEventVerifier | null;
-  readonly unitOfWork: UnitOfWork;
   readonly priceCache: { invalidate(): void };
-  /**
-   * Where the amount a session must total comes from. Not the catalogue's cache: a failing source
-   * rejects (→ 502, Stripe retries) instead of answering "no price", which would refuse a real payment.
-   */
-  readonly prices: PriceSource;
-  /** Finds the academy an intent's `stripe_product_id` names (inactive ones too: the money may already have moved). */
-  readonly academies: AcademyRepository;
-  /** TEAMS_STRIPE_PRICE_LOOKUP_KEY; unset → a Teams payment cannot be verified and is refused (recorded). */
-  readonly teamsPriceLookupKey?: string | undefined;
-  readonly clock: Clock;
   readonly logger: Logger;
+  /** Counts every delivery by type and outcome; none when absent. */
+  readonly telemetry?: Pick<Telemetry, 'stripeWebhookEvent'> | undefined;
 }
-
-/**
- * What the webhook did; every outcome is a 200 so Stripe stops retrying (retrying cannot change any of them).
- * `payment_refused`: the session does not prove this intent was paid (recorded, no state change);
- * `awaiting_payment`: a completed session whose delayed payment has not arrived yet.
- */
-export type WebhookOutcome =
-  | 'marked_paid'
-  | 'already_paid'
-  | 'already_past_paid'
-  | 'unknown_intent'
-  | 'payment_conflict'
-  | 'payment_refused'
-  | 'awaiting_payment'
-  | 'prices_invalidated'
-  | 'ignored';
 
 export type ReceiveStripeWebhook = (payload: Uint8Array, signatureHeader: string | undefined) => Promise<WebhookOutcome>;
 
 const ERROR_OUTCOMES: ReadonlySet<WebhookOutcome> = new Set(['unknown_intent', 'payment_conflict', 'payment_refused']);
 
 /**
- * Verifies, then acts: a checkout session that pays for its intent (completed with payment_status paid,
- * or async_payment_succeeded) marks it paid; price.* / product.* drop the price cache.
+ * Verifies, then acts once per event id: a checkout session that pays for its intent (completed with
+ * payment_status paid, or async_payment_succeeded) marks it paid; one that ended unpaid (expired,
+ * async_payment_failed) is forgotten by its intent; price.* / product.* drop the price cache.
  */
 export function makeReceiveStripeWebhook(deps: StripeWebhookDeps): ReceiveStripeWebhook {
+  const count = (type: string, outcome: string) => deps.telemetry?.stripeWebhookEvent(type, outcome);
   return async (payload, signatureHeader) => {
     if (!deps.verifier) throw new WebhookNotConfiguredError();
-    const event = deps.verifier.verify(payload, signatureHeader);
-    const log = { stripeEventId: event.id, stripeEventType: event.type };
-    switch (event.kind) {
-      case 'catalogue_changed':
-        deps.priceCache.invalidate();
-        deps.logger.info(log, 'stripe catalogue changed; price cache dropped');
-        return 'prices_invalidated';
-      case 'other':
-        deps.logger.debug(log, 'stripe event ignored');
-        return 'ignored';
-      case 'checkout_completed':
-      case 'checkout_async_payment_succeeded': {
-        const { outcome, reason, intentUuid } = await applyPayment(deps, event);
-        const level = ERROR_OUTCOMES.has(outcome) ? 'error' : 'info';
-        deps.logger[level]({ ...log, intentUuid, stripeCheckoutSessionId: event.session.id, outcome, reason }, 'checkout session payment');
-        return outcome;
-      }
+    let event: StripeWebhookEvent;
+    try {
+      event = deps.verifier.verify(payload, signatureHeader);
+    } catch (error) {
+      // A wave of these after a deploy usually means STRIPE_WEBHOOK_SECRET does not match the endpoint's.
+      if (error instanceof WebhookSignatureError) count('unverified', 'invalid_signature');
+      throw error;
+    }
+    try {
+      const outcome = await handle(deps, event);
+      count(event.type, outcome);
+      return outcome;
+    } catch (error) {
+      count(event.type, 'failed');
+      throw error;
     }
   };
 }
 
-type CheckoutPaymentEvent = Extract<StripeWebhookEvent, { kind: 'checkout_completed' | 'checkout_async_payment_succeeded' }>;
-
-interface Applied {
-  readonly outcome: WebhookOutcome;
-  readonly intentUuid: string | null;
-  readonly reason?: string;
-}
-
-async function applyPayment(deps: StripeWebhookDeps, event: CheckoutPaymentEvent): Promise<Applied> {
-  const { session } = event;
-  // The server-set metadata names the intent first; client_reference_id (which a Payment Link URL can set) only as a fallback.
-  const intentUuid = session.metadata[SESSION_METADATA_KEYS.intentUuid] ?? session.clientReferenceId;
-  if (intentUuid === null) return { outcome: 'unknown_intent', intentUuid };
-  // Delayed methods (SEPA, ACH…): completed while the money is still on its way; async_payment_succeeded follows.
-  if (event.kind === 'checkout_completed' && session.paymentStatus === 'unpaid') return { outcome: 'awaiting_payment', intentUuid };
-
-  // The price is fetched before the row is locked: no row lock (or pooled connection) is held across a call to Stripe.
-  const unlocked = await deps.unitOfWork.run(({ intents }) => intents.findByUuid(intentUuid));
-  if (!unlocked) return { outcome: 'unknown_intent', intentUuid };
-  const expected = await expectedPrice(deps, unlocked);
-  try {
-    return await deps.unitOfWork.run(async ({ intents }) => {
-      const intent = await intents.findByUuid(intentUuid, { forUpdate: true });
-      if (!intent) return { outcome: 'unknown_intent', intentUuid };
-      // Fulfilment (or its failure) already happened: this is a late replay, and going back to paid would undo it.
-      if (intent.state === 'fulfilled' || isErroredState(intent.state)) return { outcome: 'already_past_paid', intentUuid };
-      const now = deps.clock.now();
-      const verdict = checkSessionPaysIntent(intent, session, expected);
-      if (!verdict.accepted) {
-        // Kept on an unpaid intent for support; a paid one is left alone (its modified time drives the stalled job).
-        if (intent.state !== 'paid') {
-          const noted = recordCheckoutError(intent, `Stripe session not applied: ${verdict.reason}.`, now);
-          if (noted !== intent) await intents.update(noted);
-        }
-        return { outcome: 'payment_refused', intentUuid, reason: verdict.reason };
-      }
-      const payment = { sessionId: session.id, customerId: session.customerId };
-      const paid = markPaid(reopenedIfExpired(intent), payment, now);
-      if (paid === intent) return { outcome: 'already_paid', intentUuid };
-      await intents.update(paid);
-      return { outcome: intent.state === 'paid' ? 'already_paid' : 'marked_paid', intentUuid };
-    });
-  } catch (error) {
-    // Two payments for one intent, or a reopened intent refused by the unique index: an operator must look.
-    if (error instanceof PaidIntentMismatchError || error instanceof ActiveIntentConflictError) {
-      return { outcome: 'payment_conflict', intentUuid };
+async function handle(deps: StripeWebhookDeps, event: StripeWebhookEvent): Promise<WebhookOutcome> {
+  const log = { stripeEventId: event.id, stripeEventType: event.type };
+  if (!('session' in event)) {
+    if (event.kind === 'other') {
+      deps.logger.debug(log, 'stripe event ignored');
+      return 'ignored';
     }
-    throw error;
+    deps.priceCache.invalidate();
+    deps.logger.info(log, 'stripe catalogue changed; price cache dropped');
+    return 'prices_invalidated';
   }
-}
-
-/**
- * The price the session should have charged: an academy intent's academy's current price, a Teams
- * intent's TEAMS_STRIPE_PRICE_LOOKUP_KEY price. A price source that fails rejects (Stripe retries).
- */
-async function expectedPrice(deps: StripeWebhookDeps, intent: CheckoutIntent): Promise<ExpectedPrice> {
-  let lookupKey: string | null | undefined;
-  if (intent.stripeProductId === TEAMS_PRODUCT_ID) {
-    lookupKey = deps.teamsPriceLookupKey;
-    if (!lookupKey) return { known: false, reason: 'no Teams price is configured (TEAMS_STRIPE_PRICE_LOOKUP_KEY)' };
-  } else {
-    const academies = await deps.academies.list({ includeInactive: true });
-    const academy = academies.find((candidate) => candidate.stripeProductId === intent.stripeProductId);
-    if (!academy) return { known: false, reason: 'no academy sells this stripe_product_id' };
-    lookupKey = academy.stripePriceLookupKey;
-    if (!lookupKey) return { known: false, reason: "the academy has no price lookup key" };
-  }
-  const price = (await deps.prices.pricesForLookupKeys([lookupKey])).get(lookupKey);
-  if (!price) return { known: false, reason: 'no usable price for the lookup key' };
-  if (intent.stripeProductId !== TEAMS_PRODUCT_ID && price.productId !== intent.stripeProductId) {
-    return { known: false, reason: "the academy's price belongs to another product" };
-  }
-  return { known: true, unitAmount: price.unitAmount, currency: price.currency };
-}
-
-/**
- * The money has moved even if the expire job got there first: expired → created → paid, both legal
- * transitions (docs/decisions/0007-intent-concurrency.md). The partial unique index still has the last word.
- */
-function reopenedIfExpired(intent: CheckoutIntent): CheckoutIntent {
-  if (intent.state !== 'expired') return intent;
-  assertTransition('expired', 'created');
-  return { ...intent, state: 'created' };
+  const record = { id: event.id, type: event.type, checkoutSessionId: event.session.id, stripeCreated: event.created };
+  const pays = event.kind === 'checkout_completed' || event.kind === 'checkout_async_payment_succeeded';
+  const applied: Applied = pays
+    ? await applyPayment(deps, event.session, event.kind === 'checkout_completed', record)
+    : await applySessionEnded(deps, event.session, event.kind === 'checkout_expired' ? 'expired' : 'payment_failed', record);
+  const { outcome, reason, intentUuid } = applied;
+  const level = ERROR_OUTCOMES.has(outcome) ? 'error' : 'info';
+  deps.logger[level]({ ...log, intentUuid, stripeCheckoutSessionId: event.session.id, outcome, reason }, pays ? 'checkout session payment' : 'checkout session ended');
+  return outcome;
 }

@@ -1,6 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { SignJWT } from 'jose';
+import { Registry } from 'prom-client';
+import Stripe from 'stripe';
+import { postgresAcademyRepository } from '../../src/adapters/postgres/academy-repository.ts';
+import { prometheusTelemetry } from '../../src/adapters/metrics/prometheus-telemetry.ts';
+import { stripeWebhookVerifier } from '../../src/adapters/stripe/webhook-events.ts';
+import { makeReceiveStripeWebhook } from '../../src/application/stripe-webhook.ts';
 import { jwtVerifier } from '../../src/adapters/auth/jwt-verifier.ts';
 import type { Database } from '../../src/adapters/postgres/database.ts';
 import { postgresSellableProducts } from '../../src/adapters/postgres/sellable-products.ts';
@@ -17,6 +23,7 @@ import { inMemoryAcademyRepository } from './in-memory-academy-repository.ts';
 import { fakePriceSource } from './fake-price-source.ts';
 
 export const JWT_SECRET = 'checkout-session-test-secret-0123456789';
+export const WEBHOOK_SECRET = 'whsec_checkout_harness';
 export const ACADEMY_PRODUCT = 'prod_checkout_ai';
 export const ACADEMY_PRICE = stripePrice({ id: 'price_checkout_ai', lookup_key: 'checkout_ai_yearly', product: ACADEMY_PRODUCT, unit_amount: 9900 });
 export const TEAMS_PRICE = stripePrice({ id: 'price_checkout_teams', lookup_key: 'checkout_teams_yearly', product: 'prod_teams', unit_amount: 2500 });
@@ -30,6 +37,12 @@ export interface CheckoutHarness {
   readonly app: FastifyInstance;
   readonly fake: FakeStripe;
   readonly sessionOutcomes: string[];
+  /** The Stripe client the app uses (the real SDK, pointed at the fake). */
+  readonly stripe: Stripe;
+  /** Signs `event` as Stripe does and POSTs it to the webhook. */
+  deliver(event: object): Promise<{ statusCode: number; body: string }>;
+  /** The value of `academy_stripe_webhook_events_total{type,outcome}` (0 when never counted). */
+  webhookCount(type: string, outcome: string): Promise<number>;
   bearer(userId: string, claims?: Record<string, unknown>): Promise<{ authorization: string }>;
   close(): Promise<void>;
 }
@@ -49,6 +62,9 @@ export async function checkoutHarness(
   const sessionOutcomes: string[] = [];
   const telemetry: Pick<Telemetry, 'checkoutSession'> = { checkoutSession: (outcome) => sessionOutcomes.push(outcome) };
   const settings = options.settings === undefined ? SETTINGS : options.settings;
+  const registry = new Registry();
+  const webhookTelemetry = prometheusTelemetry(registry);
+  const livePrices = stripePriceSource(stripe, { logger: silentLogger });
   const app = await buildTestApp({
     academies: inMemoryAcademyRepository(),
     prices: fakePriceSource([]),
@@ -60,10 +76,21 @@ export async function checkoutHarness(
         settings,
         unitOfWork: useCases.unitOfWork,
         products: postgresSellableProducts(db),
-        prices: stripePriceSource(stripe, { logger: silentLogger }),
+        prices: livePrices,
         clock,
         logger: silentLogger,
         telemetry,
+      }),
+      receiveStripeWebhook: makeReceiveStripeWebhook({
+        verifier: stripeWebhookVerifier(WEBHOOK_SECRET),
+        unitOfWork: useCases.unitOfWork,
+        priceCache: { invalidate() {} },
+        prices: livePrices,
+        academies: postgresAcademyRepository(db),
+        teamsPriceLookupKey: settings?.teamsPriceLookupKey,
+        clock,
+        logger: silentLogger,
+        telemetry: webhookTelemetry,
       }),
       checkoutSessionRateLimit: options.rateLimit ?? { max: 10_000, windowMs: 3_600_000 },
     },
@@ -72,6 +99,22 @@ export async function checkoutHarness(
     app,
     fake,
     sessionOutcomes,
+    stripe,
+    async deliver(event) {
+      const payload = JSON.stringify(event);
+      const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/stripe/webhook',
+        headers: { 'stripe-signature': header, 'content-type': 'application/json' },
+        payload,
+      });
+      return { statusCode: res.statusCode, body: res.body };
+    },
+    async webhookCount(type, outcome) {
+      const metric = await registry.getSingleMetric('academy_stripe_webhook_events_total')?.get();
+      return metric?.values.find((value) => value.labels['type'] === type && value.labels['outcome'] === outcome)?.value ?? 0;
+    },
     async bearer(userId, claims = {}) {
       const token = await new SignJWT({ user_id: userId, ...claims })
         .setProtectedHeader({ alg: 'HS256' })

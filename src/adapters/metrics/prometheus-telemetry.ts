@@ -60,6 +60,12 @@ export function prometheusTelemetry(registry: Registry, options: PrometheusTelem
     labelNames: ['outcome'],
     registers,
   });
+  const webhookEvents = new Counter({
+    name: 'academy_stripe_webhook_events_total',
+    help: 'Stripe webhook deliveries by event type (the types this service acts on; any other is "other") and outcome',
+    labelNames: ['type', 'outcome'],
+    registers,
+  });
   const countIntents = options.countIntentsByState;
   const maxAgeMs = options.intentCountsMaxAgeMs ?? 30_000;
   const nowMs = options.nowMs ?? Date.now;
@@ -95,5 +101,22 @@ export function prometheusTelemetry(registry: Registry, options: PrometheusTelem
       lastSyncSucceeded.set(outcome === 'success' ? 1 : 0);
     },
     checkoutSession: (outcome) => checkoutSessions.inc({ outcome }),
+    stripeWebhookEvent: (type, outcome) => webhookEvents.inc({ type: webhookTypeLabel(type), outcome }),
   };
+}
+
+/** The event types with their own label; every other type (Stripe has hundreds) is counted as `other`. */
+const WEBHOOK_TYPE_LABELS: ReadonlySet<string> = new Set([
+  'checkout.session.completed',
+  'checkout.session.async_payment_succeeded',
+  'checkout.session.async_payment_failed',
+  'checkout.session.expired',
+  'unverified',
+]);
+
+function webhookTypeLabel(type: string): string {
+  if (WEBHOOK_TYPE_LABELS.has(type)) return type;
+  // price.* and product.* drop the price cache: one label for the lot.
+  if (type.startsWith('price.') || type.startsWith('product.')) return 'catalogue';
+  return 'other';
 }

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { UnitOfWork } from '../../application/ports/unit-of-work.ts';
 import { postgresCheckoutIntentRepository } from './checkout-intent-repository.ts';
 import type { Database } from './database.ts';
+import { postgresStripeEventLog } from './stripe-event-log.ts';
 
 // Two-key advisory locks: the (namespace, hash) key space never meets Kysely's migration lock (one bigint key),
 // and user locks never meet reservation locks, so a hash collision can only over-serialise, never deadlock.
@@ -16,6 +17,7 @@ export function postgresUnitOfWork(db: Kysely<Database>): UnitOfWork {
       db.transaction().execute((trx) =>
         work({
           intents: postgresCheckoutIntentRepository(trx),
+          stripeEvents: postgresStripeEventLog(trx),
           locks: {
             async lockUser(userId) {
               await sql`select pg_advisory_xact_lock(${USER_LOCK_NAMESPACE}::int, hashtext(${userId}))`.execute(trx);

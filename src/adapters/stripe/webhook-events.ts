@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import type { CheckoutSessionFacts } from '../../domain/checkout-intent.ts';
 import {
   WebhookSignatureError,
+  type CheckoutEventKind,
   type StripeEventVerifier,
   type StripeWebhookEvent,
 } from '../../application/ports/stripe-events.ts';
@@ -30,17 +31,20 @@ export function stripeWebhookVerifier(secret: string, webhooks: Stripe['webhooks
 /** Reads defensively: a correctly signed event is still data from outside. */
 function toWebhookEvent(event: Stripe.Event): StripeWebhookEvent {
   const { id, type } = event;
-  const kind = CHECKOUT_KINDS[type];
+  const created = Number.isSafeInteger(event.created) && event.created > 0 ? new Date(event.created * 1000) : null;
+  const kind = Object.hasOwn(CHECKOUT_KINDS, type) ? CHECKOUT_KINDS[type] : undefined;
   if (kind !== undefined) {
-    return { kind, id, type, session: sessionFacts(event.data.object as Partial<Stripe.Checkout.Session>) };
+    return { kind, id, type, created, session: sessionFacts(event.data.object as Partial<Stripe.Checkout.Session>) };
   }
-  if (type.startsWith('price.') || type.startsWith('product.')) return { kind: 'catalogue_changed', id, type };
-  return { kind: 'other', id, type };
+  if (type.startsWith('price.') || type.startsWith('product.')) return { kind: 'catalogue_changed', id, type, created };
+  return { kind: 'other', id, type, created };
 }
 
-const CHECKOUT_KINDS: Readonly<Record<string, 'checkout_completed' | 'checkout_async_payment_succeeded'>> = {
+const CHECKOUT_KINDS: Readonly<Record<string, CheckoutEventKind>> = {
   'checkout.session.completed': 'checkout_completed',
   'checkout.session.async_payment_succeeded': 'checkout_async_payment_succeeded',
+  'checkout.session.async_payment_failed': 'checkout_async_payment_failed',
+  'checkout.session.expired': 'checkout_expired',
 };
 
 function sessionFacts(session: Partial<Stripe.Checkout.Session>): CheckoutSessionFacts {

@@ -4,13 +4,20 @@ import { DomainError } from '../../domain/errors.ts';
 /** A verified Stripe event, reduced to what this service acts on (no SDK types past the adapter). */
 export type StripeWebhookEvent =
   | {
-      /** `checkout.session.completed` and `checkout.session.async_payment_succeeded`: a session that may pay an intent. */
-      readonly kind: 'checkout_completed' | 'checkout_async_payment_succeeded';
+      /**
+       * `checkout.session.completed` and `checkout.session.async_payment_succeeded`: a session that may pay an intent;
+       * `checkout.session.async_payment_failed` and `checkout.session.expired`: a session that ended unpaid.
+       */
+      readonly kind: CheckoutEventKind;
       readonly id: string;
       readonly type: string;
+      /** The event's `created`; null when absent. */
+      readonly created: Date | null;
       readonly session: CheckoutSessionFacts;
     }
-  | { readonly kind: 'catalogue_changed' | 'other'; readonly id: string; readonly type: string };
+  | { readonly kind: 'catalogue_changed' | 'other'; readonly id: string; readonly type: string; readonly created: Date | null };
+
+export type CheckoutEventKind = 'checkout_completed' | 'checkout_async_payment_succeeded' | 'checkout_async_payment_failed' | 'checkout_expired';
 
 /** Verifies a webhook's signature over the raw body and parses the event, or throws WebhookSignatureError. */
 export interface StripeEventVerifier {

@@ -8,6 +8,11 @@ export interface Telemetry {
   syncFinished(outcome: 'success' | 'failure', at: Date): void;
   /** One request for a Checkout Session: a new one made, the open one reused, refused (4xx) or failed (Stripe or database). */
   checkoutSession(outcome: 'created' | 'reused' | 'refused' | 'failed'): void;
+  /**
+   * One Stripe webhook delivery: the event's type (the adapter keeps the label set bounded) and what it did
+   * (a WebhookOutcome, `invalid_signature` before any type is known, or `failed` when it answered 5xx).
+   */
+  stripeWebhookEvent(type: string, outcome: string): void;
 }
 
-export const noTelemetry: Telemetry = { priceLookup() {}, upstreamCall() {}, syncFinished() {}, checkoutSession() {} };
+export const noTelemetry: Telemetry = { priceLookup() {}, upstreamCall() {}, syncFinished() {}, checkoutSession() {}, stripeWebhookEvent() {} };

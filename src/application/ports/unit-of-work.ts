@@ -1,4 +1,5 @@
 import type { CheckoutIntentRepository } from './checkout-intent-repository.ts';
+import type { StripeEventLog } from './stripe-event-log.ts';
 
 /** Transaction-scoped locks that serialise writers who would otherwise race between a read and a write. */
 export interface CheckoutIntentLocks {
@@ -11,6 +12,7 @@ export interface CheckoutIntentLocks {
 export interface UnitOfWorkScope {
   readonly intents: CheckoutIntentRepository;
   readonly locks: CheckoutIntentLocks;
+  readonly stripeEvents: StripeEventLog;
 }
 
 /** Runs `work` in one database transaction: all of it commits, or none of it does. */
