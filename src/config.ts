@@ -1,6 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { EnvSchema, type Env } from './config/env-schema.ts';
 import { parseList, parseObject, parseObjectOfObjects, type SettingResult } from './config/json-settings.ts';
+import { parseCorsOrigins } from './config/cors-origins.ts';
 import { parseRateLimit, type RateLimit } from './config/rate-limit.ts';
 
 export interface Config {
@@ -59,6 +60,8 @@ export interface Config {
     /** Per user, on session creation. */
     readonly sessionRateLimit: RateLimit;
   };
+  /** CORS_ALLOWED_ORIGINS, exact origins; empty: no CORS headers at all. */
+  readonly corsAllowedOrigins: readonly string[];
   readonly examplesDir: string;
 }
 
@@ -173,6 +176,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
       teamsPriceLookupKey: env.TEAMS_STRIPE_PRICE_LOOKUP_KEY,
       sessionRateLimit: rateLimitSetting('CHECKOUT_SESSION_RATE_LIMIT'),
     },
+    corsAllowedOrigins: setting('CORS_ALLOWED_ORIGINS', parseCorsOrigins(env.CORS_ALLOWED_ORIGINS), []),
     examplesDir: env.EXAMPLES_DIR,
   };
   if (problems.length > 0) throw new ConfigError(problems);

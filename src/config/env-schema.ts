@@ -61,6 +61,8 @@ export const EnvSchema = Type.Object({
   JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
   JWT_MAX_TOKEN_AGE_SECONDS: Integer(60, 31536000, '86400'),
   JWT_ALLOW_ANY_ISSUER: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true|false' })),
+  /** Comma-separated exact origins a browser may call the API from; unset → no CORS headers (src/config/cors-origins.ts). */
+  CORS_ALLOWED_ORIGINS: Type.Optional(Type.String({ description: 'comma-separated origins, e.g. https://app.example.com' })),
   EXAMPLES_DIR: Type.String({ minLength: 1, default: 'examples' }),
   SHUTDOWN_GRACE_MS: Integer(100, 120000, '10000'),
   TEAMS_STRIPE_PRICE_LOOKUP_KEY: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^\\S+$', description: 'a Stripe price lookup key' })),

@@ -6,10 +6,9 @@ import { mkdir } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { chromium, type Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.ts';
 import { REPO_ROOT, startService } from '../helpers/service-process.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT_DIR = join(REPO_ROOT, 'test-results');
 const LIST_PATH = '/api/v1/academy-products/';
 /** Generous: a loaded 2-core machine renders the 1.5 MB Swagger UI bundle slowly. */
@@ -20,12 +19,7 @@ const UI_TIMEOUT_MS = 60_000;
  * response and saves a screenshot. Returns what the page complained about.
  */
 async function tryTheListOperation(t: Test, origin: string, screenshot: string): Promise<{ console: string[]; failures: string[] }> {
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.setDefaultTimeout(UI_TIMEOUT_MS);
   // CSP violations ("Refused to load …") are console errors; a blocked or upgraded asset is a failed request.

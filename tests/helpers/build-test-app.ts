@@ -24,6 +24,8 @@ export interface TestAppOptions {
   /** The registry `/metrics` serves; a fresh one per app when absent. */
   readonly metricsRegistry?: Registry;
   readonly checkReadiness?: () => Promise<void>;
+  /** CORS_ALLOWED_ORIGINS; none by default, as in production. */
+  readonly corsAllowedOrigins?: readonly string[];
   readonly tokenVerifier?: TokenVerifier | null;
   readonly syncAcademies?: SyncAcademies;
   /** Checkout-intent use cases and the Stripe webhook; each one left out rejects when called. */
@@ -53,6 +55,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<FastifyInst
       trustProxy: options.trustProxy ?? 0,
       rateLimit: options.rateLimit ?? { max: 10_000, windowMs: 3_600_000 },
       metricsRegistry: options.metricsRegistry ?? new Registry(),
+      ...(options.corsAllowedOrigins ? { corsAllowedOrigins: options.corsAllowedOrigins } : {}),
     },
   );
 }

@@ -102,6 +102,13 @@ t.test('an invalid configuration prints the message on stderr, one JSON object f
   t.match(onlyJson(t, result.stdout), { ok: false, error_code: 'invalid_configuration', detail: /DATABASE_POOL_MAX/ }, 'the failure object');
 });
 
+t.test('serve with a CORS origin no browser sends exits 78 naming CORS_ALLOWED_ORIGINS, before opening any database', async (t) => {
+  const result = await cli(['serve'], { CORS_ALLOWED_ORIGINS: 'https://app.example.com/', PGLITE_DIR: join(t.testdir({}), 'pglite') });
+  t.equal(result.status, 78, 'EX_CONFIG');
+  t.match(result.stderr, /CORS_ALLOWED_ORIGINS: "https:\/\/app\.example\.com\/" is not written as a browser sends it/, 'names the variable and the entry');
+  t.equal(result.stdout, '', 'serve prints nothing on stdout');
+});
+
 t.test('a job on a PGlite directory held by another process is refused with a clear message', async (t) => {
   const pgliteDir = join(t.testdir({}), 'pglite');
   const holder = await createDatabase({ pgliteDir });

@@ -120,3 +120,31 @@ t.test('Stripe Checkout settings: defaults, conversion and refusals', async (t) 
   }).map((problem) => problem.split(':')[0]);
   t.same(named.sort(), ['CHECKOUT_CANCEL_URL', 'CHECKOUT_SESSION_RATE_LIMIT', 'CHECKOUT_SUCCESS_URL', 'TEAMS_STRIPE_PRICE_LOOKUP_KEY']);
 });
+
+t.test('CORS_ALLOWED_ORIGINS: unset is none; exact origins are kept, once each', async (t) => {
+  t.same(loadConfig({}).corsAllowedOrigins, [], 'unset: no origin, no CORS');
+  t.same(
+    loadConfig({ CORS_ALLOWED_ORIGINS: ' https://app.example.com, http://localhost:5173 ,https://app.example.com,' }).corsAllowedOrigins,
+    ['https://app.example.com', 'http://localhost:5173'],
+    'trimmed, de-duplicated, a trailing comma ignored',
+  );
+});
+
+t.test('CORS_ALLOWED_ORIGINS: an entry a browser could never send as its Origin stops start-up, naming the setting', async (t) => {
+  const refused = {
+    '*': /wildcard/,
+    'https://app.example.com/': /not written as a browser sends it: https:\/\/app\.example\.com/,
+    'https://app.example.com/path': /not written as a browser sends it/,
+    'https://App.Example.com': /not written as a browser sends it: https:\/\/app\.example\.com/,
+    'https://app.example.com:443': /not written as a browser sends it: https:\/\/app\.example\.com/,
+    'app.example.com': /not an origin/,
+    'null': /not an origin/,
+    'ftp://files.example.com': /not an http\(s\) origin/,
+  };
+  for (const [entry, reason] of Object.entries(refused)) {
+    const problems = problemsOf({ CORS_ALLOWED_ORIGINS: `https://ok.example.com,${entry}` });
+    t.equal(problems.length, 1, `${entry}: one problem`);
+    t.match(problems[0], /^CORS_ALLOWED_ORIGINS: /, `${entry}: names the setting`);
+    t.match(problems[0], reason, `${entry}: says why`);
+  }
+});

@@ -15,6 +15,7 @@ import { rejectUnstorableInput } from './unstorable-input.ts';
 import type { Registry } from 'prom-client';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
+import { corsPlugin } from './plugins/cors.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { rateLimitPlugin, type RateLimitOptions } from './plugins/rate-limit.ts';
 
@@ -34,6 +35,8 @@ export interface AppOptions {
   readonly rateLimit: RateLimitOptions;
   /** Where `/metrics` reads from and HTTP metrics are recorded. */
   readonly metricsRegistry: Registry;
+  /** CORS_ALLOWED_ORIGINS; absent or empty: no CORS at all (no plugin, no header). */
+  readonly corsAllowedOrigins?: readonly string[];
   /** A shorter request timeout (the others follow it, see server-timeouts.ts), so tests can prove it quickly; production uses the default. */
   readonly limits?: { readonly requestTimeout?: number };
 }
@@ -76,6 +79,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   });
   app.addHook('preValidation', rejectUnstorableInput);
   await app.register(securityHeadersPlugin);
+  if (options.corsAllowedOrigins?.length) await app.register(corsPlugin, { allowedOrigins: options.corsAllowedOrigins });
   await app.register(metricsPlugin, { registry: options.metricsRegistry });
   await app.register(openApiPlugin);
   await app.register(rateLimitPlugin, options.rateLimit);
