@@ -32,7 +32,7 @@ podman_ready() {
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   if [ "${#missing[@]}" -gt 0 ]; then
     ci_log "installing ${missing[*]} from Debian's packages"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null || return 1
+    apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null || return 1
   fi
   mkdir -p "$CI_CACHE"
   local nofile

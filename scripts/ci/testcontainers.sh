@@ -26,6 +26,22 @@ not_ok() { total=$((total + 1)); failed=$((failed + 1)); echo "# check: not ok -
 summary() { echo "# { total: $total, pass: $passed, fail: $failed }"; }
 service_pid=""; healthcheck_pid=""; work=$(mktemp -d)
 before="$work/containers-before"
+# conmon_of_tests <file of container ids>: pids of conmon processes (container or exec-session monitors)
+# still running for those containers; podman 4.3 can leave exec-session monitors behind after `rm`.
+conmon_of_tests() {
+  local pid args
+  for pid in $(pgrep -x conmon); do
+    args=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
+    grep -qFf "$1" <<<"$args" && echo "$pid"
+  done
+  return 0
+}
+stop_conmon_of_tests() { # <file of container ids>
+  local pids
+  pids=$(conmon_of_tests "$1")
+  [ -z "$pids" ] || kill $pids 2>/dev/null
+  echo "$pids" | grep -c . || true
+}
 cleanup() {
   [ -z "$healthcheck_pid" ] || kill "$healthcheck_pid" 2>/dev/null
   if [ -f "$before" ]; then
@@ -34,6 +50,7 @@ cleanup() {
       grep -qx "$id" "$before" || podman rm --force --time 0 "$id" >/dev/null 2>&1
     done
   fi
+  [ ! -s "$work/created" ] || stop_conmon_of_tests "$work/created" >/dev/null
   [ -z "$service_pid" ] || { kill "$service_pid" 2>/dev/null; wait "$service_pid" 2>/dev/null; }
   rm -rf "$work"
 }
@@ -109,10 +126,13 @@ for _ in $(seq 1 60); do ping_socket && break; sleep 1; done
 ping_socket || { cat "$work/service.log"; bail "podman system service answers on $socket"; }
 ok "podman system service answers the Docker API on its socket"
 
-# podman 4.3 has no timers without systemd: run the tests' containers' healthchecks once a second.
+# podman 4.3 has no timers without systemd: run the tests' containers' healthchecks once a second, only
+# while a container is still starting (the PostgreSQL module waits for "healthy" once). Each check is an
+# exec session with its own conmon; checking healthy containers every second for the whole run started
+# thousands and left hundreds of conmon processes behind (see conmon_of_tests below).
 (
   while :; do
-    for id in $(podman ps -q --filter label=org.testcontainers=true --filter status=running); do
+    for id in $(podman ps -q --filter label=org.testcontainers=true --filter status=running --filter health=starting); do
       podman healthcheck run "$id" >/dev/null 2>&1
     done
     sleep 1
@@ -139,12 +159,22 @@ else
   [ "$tap_status" -eq 0 ] || [ "$(count fail)" -gt 0 ] || not_ok "tap exits 0 (exit $tap_status without a failed test)"
 fi
 # podman 4.3's events filter by label, not by image name.
-created=$(podman events --stream=false --since "$since" --filter event=create --filter label=org.testcontainers=true --format '{{.ID}}' 2>/dev/null | sort -u | wc -l)
+podman events --stream=false --since "$since" --filter event=create --filter label=org.testcontainers=true --format '{{.ID}}' 2>/dev/null | sort -u >"$work/created"
+created=$(grep -c . "$work/created" || true)
 if [ "$created" -gt 0 ]; then ok "the tests started $created Testcontainers containers ($image, ${#files[@]} files)"
 else not_ok "the tests started Testcontainers containers: none were created for ${#files[@]} files"; fi
 left=$(podman ps -aq --no-trunc --filter label=org.testcontainers=true | grep -cvxFf "$before" || true)
 if [ "$left" -eq 0 ]; then ok "the tests removed every container they started"
 else not_ok "the tests left $left containers behind (removed now)"; fi
+kill "$healthcheck_pid" 2>/dev/null; wait "$healthcheck_pid" 2>/dev/null; healthcheck_pid=""
+if [ "$created" -gt 0 ]; then
+  # By container id: the monitors of the tests' containers only, nothing else podman runs here.
+  stopped=$(stop_conmon_of_tests "$work/created")
+  remaining=""
+  for _ in $(seq 1 30); do remaining=$(conmon_of_tests "$work/created"); [ -z "$remaining" ] && break; sleep 1; done
+  if [ -z "$remaining" ]; then ok "no conmon process of the tests' containers is left ($stopped leftover exec monitors stopped)"
+  else not_ok "conmon processes of the tests' containers still run: $(echo $remaining)"; fi
+fi
 
 if [ "${skipped:-0}" -gt 0 ]; then echo "# { total: $total, pass: $passed, fail: $failed, skip: $skipped }"; else summary; fi
 [ "$failed" -eq 0 ]
