@@ -40,6 +40,8 @@ import { stripeWebhookVerifier } from './adapters/stripe/webhook-events.ts';
 import { stripeCheckoutSessions } from './adapters/stripe/checkout-sessions.ts';
 import { postgresSellableProducts } from './adapters/postgres/sellable-products.ts';
 import { makeCreateCheckoutSession } from './application/create-checkout-session.ts';
+import { makeReconcileCheckoutSessions, type ReconcileReport } from './application/reconcile-checkout-sessions.ts';
+import { postgresStripeEventRetention } from './adapters/postgres/stripe-event-log.ts';
 import type { Telemetry } from './application/ports/telemetry.ts';
 import type Stripe from 'stripe';
 
@@ -174,6 +176,31 @@ export async function buildMigrator(config: Config): Promise<{ migrate: () => Pr
 export async function buildIntentJobs(config: Config): Promise<{ expireIntents: () => Promise<number>; markStalledIntents: () => Promise<number>; close: () => Promise<void> }> {
   const database = await createDatabase({ databaseUrl: config.database.url, pgliteDir: config.database.pgliteDir, poolMax: 2 });
   return { ...intentJobs(config, intentDepsOf(config, database, postgresCheckoutIntentRepository(database.db))), close: () => closeDatabase(database) };
+}
+
+/**
+ * `reconcile-checkout-sessions`: the database, and Stripe when STRIPE_SECRET_KEY is set (sessions and live
+ * prices, to verify a payment as the webhook does). No catalog or JWT secret.
+ */
+export async function buildReconcileJob(config: Config, logger: PinoLogger): Promise<{ reconcile: () => Promise<ReconcileReport>; close: () => Promise<void> }> {
+  const database = await createDatabase({ databaseUrl: config.database.url, pgliteDir: config.database.pgliteDir, poolMax: 2 });
+  const stripe = config.stripe.secretKey
+    ? createStripeClient({ secretKey: config.stripe.secretKey, apiUrl: config.stripe.apiUrl, timeoutMs: config.stripe.timeoutMs })
+    : null;
+  const reconcile = makeReconcileCheckoutSessions({
+    gateway: stripe ? stripeCheckoutSessions(stripe) : null,
+    intents: postgresCheckoutIntentRepository(database.db),
+    events: postgresStripeEventRetention(database.db),
+    unitOfWork: postgresUnitOfWork(database.db),
+    prices: pickPriceSource(config, stripe, logger),
+    academies: postgresAcademyRepository(database.db),
+    teamsPriceLookupKey: config.checkout.teamsPriceLookupKey,
+    batchSize: config.checkout.reconcileBatchSize,
+    eventRetentionDays: config.checkout.eventRetentionDays,
+    clock: systemClock,
+    logger: logger.child({ component: 'reconcile-checkout-sessions' }),
+  });
+  return { reconcile, close: () => closeDatabase(database) };
 }
 
 /** The end of a command: the database, then the spans still buffered (when tracing is on). */

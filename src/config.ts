@@ -59,6 +59,9 @@ export interface Config {
     readonly teamsPriceLookupKey: string | undefined;
     /** Per user, on session creation. */
     readonly sessionRateLimit: RateLimit;
+    /** reconcile-checkout-sessions: sessions per run, and how long stripe_events rows are kept. */
+    readonly reconcileBatchSize: number;
+    readonly eventRetentionDays: number;
   };
   /** CORS_ALLOWED_ORIGINS, exact origins; empty: no CORS headers at all. */
   readonly corsAllowedOrigins: readonly string[];
@@ -175,6 +178,8 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
       cancelUrl: env.CHECKOUT_CANCEL_URL,
       teamsPriceLookupKey: env.TEAMS_STRIPE_PRICE_LOOKUP_KEY,
       sessionRateLimit: rateLimitSetting('CHECKOUT_SESSION_RATE_LIMIT'),
+      reconcileBatchSize: int(env.RECONCILE_CHECKOUT_SESSIONS_BATCH_SIZE),
+      eventRetentionDays: int(env.STRIPE_EVENT_RETENTION_DAYS),
     },
     corsAllowedOrigins: setting('CORS_ALLOWED_ORIGINS', parseCorsOrigins(env.CORS_ALLOWED_ORIGINS), []),
     examplesDir: env.EXAMPLES_DIR,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { buildDeps, buildIntentJobs, buildMigrator, type Deps } from '../composition-root.ts';
+import { buildDeps, buildIntentJobs, buildMigrator, buildReconcileJob, type Deps } from '../composition-root.ts';
 import type { Config } from '../config.ts';
 import { EnvSchema } from '../config/env-schema.ts';
 import type { Command, OptionValues } from './command.ts';
@@ -97,5 +97,25 @@ export const COMMANDS: readonly Command[] = [
     options: {},
     variables: [...DATABASE, 'STALLED_FULFILLMENT_SECONDS'],
     run: withIntentJobs(async (jobs) => ({ stalled: await jobs.markStalledIntents() })),
+  },
+  {
+    name: 'reconcile-checkout-sessions',
+    kind: 'job',
+    description:
+      'Apply what lost Stripe webhooks would have: ask Stripe for the sessions of created intents.\n' +
+      'Up to RECONCILE_CHECKOUT_SESSIONS_BATCH_SIZE sessions per run (GET /v1/checkout/sessions/{id}): paid ones\n' +
+      'mark the intent paid (verified like the webhook), expired ones are cleared; also deletes stripe_events\n' +
+      'older than STRIPE_EVENT_RETENTION_DAYS. Prints {"ok": true, "checked": N, "marked_paid": N, "cleared": N, ...}.',
+    options: {},
+    variables: [
+      ...DATABASE,
+      'STRIPE_SECRET_KEY',
+      'STRIPE_API_URL',
+      'STRIPE_TIMEOUT_MS',
+      'TEAMS_STRIPE_PRICE_LOOKUP_KEY',
+      'RECONCILE_CHECKOUT_SESSIONS_BATCH_SIZE',
+      'STRIPE_EVENT_RETENTION_DAYS',
+    ],
+    run: withWiring(buildReconcileJob, async (job) => job.reconcile()),
   },
 ];

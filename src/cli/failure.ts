@@ -1,5 +1,7 @@
 import { AcademySyncConflict } from '../application/ports/academy-sync-store.ts';
 import { CatalogSourceUnavailable } from '../application/ports/catalog-source.ts';
+import { CheckoutGatewayUnavailable } from '../application/ports/checkout-session-gateway.ts';
+import { ReconcileNotConfiguredError } from '../application/reconcile-checkout-sessions.ts';
 import { DatabaseLockedError } from '../adapters/postgres/database.ts';
 
 /** What a job prints when it fails: the same `{error_code, detail}` as the HTTP API, plus `ok: false`. */
@@ -20,6 +22,8 @@ export function jobFailure(command: string, error: unknown): JobFailure {
   const detail = error instanceof Error ? error.message : String(error);
   if (error instanceof CatalogSourceUnavailable) return { ok: false, error_code: 'catalog_unavailable', detail };
   if (error instanceof AcademySyncConflict) return { ok: false, error_code: 'academy_sync_conflict', detail };
+  if (error instanceof CheckoutGatewayUnavailable) return { ok: false, error_code: 'stripe_unavailable', detail };
+  if (error instanceof ReconcileNotConfiguredError) return { ok: false, error_code: 'stripe_not_configured', detail };
   if (error instanceof DatabaseLockedError) return { ok: false, error_code: 'database_locked', detail };
   if (isDatabaseUnreachable(error)) return { ok: false, error_code: 'database_unavailable', detail: `The database could not be reached: ${detail}` };
   return { ok: false, error_code: `${command.replaceAll('-', '_')}_failed`, detail };

@@ -69,6 +69,10 @@ export const EnvSchema = Type.Object({
   CHECKOUT_SUCCESS_URL: Type.Optional(Url()),
   CHECKOUT_CANCEL_URL: Type.Optional(Url()),
   CHECKOUT_SESSION_RATE_LIMIT: Type.String({ default: '20/hour', description: 'N/second|minute|hour|day' }),
+  /** reconcile-checkout-sessions: sessions asked of Stripe per run. */
+  RECONCILE_CHECKOUT_SESSIONS_BATCH_SIZE: Integer(1, 1000, '100'),
+  /** reconcile-checkout-sessions deletes stripe_events rows older than this (more than Stripe's 3 days of retries). */
+  STRIPE_EVENT_RETENTION_DAYS: Integer(4, 3650, '30'),
 });
 
 export type Env = Static<typeof EnvSchema>;

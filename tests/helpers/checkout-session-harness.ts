@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Test } from 'tap';
 import type { Kysely } from 'kysely';
 import { SignJWT } from 'jose';
 import { Registry } from 'prom-client';
@@ -17,7 +18,8 @@ import { makeCreateCheckoutSession, type CheckoutSessionSettings } from '../../s
 import { silentLogger } from '../../src/application/ports/logger.ts';
 import type { Telemetry } from '../../src/application/ports/telemetry.ts';
 import { buildTestApp } from './build-test-app.ts';
-import { intentUseCases, type ManualClock } from './checkout-intents.ts';
+import { intentUseCases, manualClock, type ManualClock } from './checkout-intents.ts';
+import { createTestDatabase, insertAcademy } from './test-database.ts';
 import { startFakeStripe, stripePrice, type FakeStripe } from './fake-stripe.ts';
 import { inMemoryAcademyRepository } from './in-memory-academy-repository.ts';
 import { fakePriceSource } from './fake-price-source.ts';
@@ -127,4 +129,19 @@ export async function checkoutHarness(
       await fake.close();
     },
   };
+}
+
+/**
+ * The usual set-up of a checkout test file: its own database, the harness on it (torn down with `t`), and
+ * one active academy selling ACADEMY_PRODUCT at ACADEMY_PRICE (issue 15: intents are for a sold product).
+ */
+export async function checkoutRig(t: Test, academyName: string): Promise<{ db: Kysely<Database>; clock: ManualClock; harness: CheckoutHarness }> {
+  const testDb = await createTestDatabase();
+  t.teardown(() => testDb.close());
+  t.comment(`database: ${testDb.kind}`);
+  const clock = manualClock(new Date());
+  const harness = await checkoutHarness(testDb.db, clock);
+  t.teardown(() => harness.close());
+  await insertAcademy(testDb.db, { name: academyName, stripe_product_id: ACADEMY_PRODUCT, stripe_price_lookup_key: String(ACADEMY_PRICE['lookup_key']) });
+  return { db: testDb.db, clock, harness };
 }

@@ -23,7 +23,7 @@ const SENSITIVE = ['DATABASE_URL', 'MIGRATION_DATABASE_URL', 'STRIPE_SECRET_KEY'
 const METRICS_PORT = 9464;
 /** Variables the manifests may set that loadConfig does not read: Node's own and OpenTelemetry's (docs/decisions/0019). */
 const PROCESS_VARIABLES = ['NODE_OPTIONS', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME'];
-const SCHEDULED_COMMANDS = ['sync', 'expire-intents', 'mark-stalled-intents'];
+const SCHEDULED_COMMANDS = ['sync', 'expire-intents', 'mark-stalled-intents', 'reconcile-checkout-sessions'];
 
 type Labels = Record<string, string>;
 interface KeyRef { name: string; key: string; optional?: boolean }
@@ -354,6 +354,7 @@ function secretsNeededBy(subcommand: string | undefined): string[] {
   if (subcommand === 'serve') return SENSITIVE.filter((key) => key !== 'MIGRATION_DATABASE_URL');
   if (subcommand === 'migrate') return ['MIGRATION_DATABASE_URL'];
   if (subcommand === 'sync') return ['DATABASE_URL', ...(configData.CATALOG_API_URL ? ['CATALOG_CLIENT_SECRET'] : [])];
+  if (subcommand === 'reconcile-checkout-sessions') return ['DATABASE_URL', 'STRIPE_SECRET_KEY'];
   return ['DATABASE_URL'];
 }
 

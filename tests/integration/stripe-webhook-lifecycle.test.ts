@@ -1,22 +1,13 @@
 import t from 'tap';
-import { checkoutHarness, ACADEMY_PRICE, ACADEMY_PRODUCT } from '../helpers/checkout-session-harness.ts';
+import { checkoutRig, ACADEMY_PRODUCT } from '../helpers/checkout-session-harness.ts';
 import { checkoutSessionEvent } from '../helpers/fake-stripe-checkout.ts';
-import { insertIntent, manualClock } from '../helpers/checkout-intents.ts';
-import { createTestDatabase, insertAcademy } from '../helpers/test-database.ts';
+import { insertIntent } from '../helpers/checkout-intents.ts';
 
 // Issue 14: the webhook follows a Checkout Session's life (expired, async_payment_failed, completed), and
 // each Stripe event takes effect once. Sessions are made through the real route and the real SDK against
 // the fake Stripe; events are shaped like the fixtures' event-checkout-session-*.json and signed as Stripe signs.
-const testDb = await createTestDatabase();
-t.teardown(() => testDb.close());
-t.comment(`database: ${testDb.kind}`);
-const { db } = testDb;
-const clock = manualClock(new Date());
-const harness = await checkoutHarness(db, clock);
-t.teardown(() => harness.close());
+const { db, clock, harness } = await checkoutRig(t, 'Lifecycle AI');
 const { app, fake } = harness;
-
-await insertAcademy(db, { name: 'Lifecycle AI', stripe_product_id: ACADEMY_PRODUCT, stripe_price_lookup_key: String(ACADEMY_PRICE['lookup_key']) });
 
 const intentRow = (uuid: string) => db.selectFrom('checkout_intents').selectAll().where('uuid', '=', uuid).executeTakeFirstOrThrow();
 const eventRows = (id: string) => db.selectFrom('stripe_events').selectAll().where('event_id', '=', id).execute();

@@ -102,7 +102,14 @@ t.test('migrate connects as MIGRATION_DATABASE_URL when set, else as DATABASE_UR
 
 t.test('Stripe Checkout settings: defaults, conversion and refusals', async (t) => {
   const defaults = loadConfig({});
-  t.same(defaults.checkout, { successUrl: undefined, cancelUrl: undefined, teamsPriceLookupKey: undefined, sessionRateLimit: { max: 20, windowMs: 3_600_000 } });
+  t.same(defaults.checkout, {
+    successUrl: undefined,
+    cancelUrl: undefined,
+    teamsPriceLookupKey: undefined,
+    sessionRateLimit: { max: 20, windowMs: 3_600_000 },
+    reconcileBatchSize: 100,
+    eventRetentionDays: 30,
+  });
   const set = loadConfig({
     CHECKOUT_SUCCESS_URL: 'https://learn.example.com/done?session_id={CHECKOUT_SESSION_ID}',
     CHECKOUT_CANCEL_URL: 'https://learn.example.com/cancelled',
@@ -147,4 +154,12 @@ t.test('CORS_ALLOWED_ORIGINS: an entry a browser could never send as its Origin 
     t.match(problems[0], /^CORS_ALLOWED_ORIGINS: /, `${entry}: names the setting`);
     t.match(problems[0], reason, `${entry}: says why`);
   }
+});
+
+t.test('reconcile settings: a bounded batch, and a retention longer than Stripe retries', async (t) => {
+  const set = loadConfig({ RECONCILE_CHECKOUT_SESSIONS_BATCH_SIZE: '250', STRIPE_EVENT_RETENTION_DAYS: '7' });
+  t.same([set.checkout.reconcileBatchSize, set.checkout.eventRetentionDays], [250, 7]);
+  t.same(problemsOf({ RECONCILE_CHECKOUT_SESSIONS_BATCH_SIZE: '1001' }).map((p) => p.split(':')[0]), ['RECONCILE_CHECKOUT_SESSIONS_BATCH_SIZE'], 'at most 1000 per run');
+  t.same(problemsOf({ RECONCILE_CHECKOUT_SESSIONS_BATCH_SIZE: '0' }).map((p) => p.split(':')[0]), ['RECONCILE_CHECKOUT_SESSIONS_BATCH_SIZE'], 'at least 1');
+  t.same(problemsOf({ STRIPE_EVENT_RETENTION_DAYS: '3' }).map((p) => p.split(':')[0]), ['STRIPE_EVENT_RETENTION_DAYS'], 'not inside the 3 days Stripe retries');
 });

@@ -94,6 +94,17 @@ export function postgresCheckoutIntentRepository(db: Kysely<Database>): Checkout
       return Number(result.numUpdatedRows);
     },
 
+    async withSessionToReconcile(limit) {
+      // Matches the partial index of migration 0005, so only intents holding a session are read and shuffled.
+      const rows = await selectAll()
+        .where('state', '=', 'created')
+        .where('stripe_checkout_session_id', 'is not', null)
+        .orderBy(sql`random()`)
+        .limit(limit)
+        .execute();
+      return rows.map(toCheckoutIntent);
+    },
+
     async countOpen(userId) {
       const { count } = await db
         .selectFrom('checkout_intents')

@@ -49,6 +49,11 @@ export interface CheckoutIntentRepository {
     reservation: { readonly enterpriseSlug: string | null; readonly enterpriseName: string | null },
     now: Date,
   ): Promise<number>;
+  /**
+   * Up to `limit` created intents holding a Checkout Session, in random order (the reconcile job: an
+   * ordered batch would re-check the same open sessions every run and never reach the rest).
+   */
+  withSessionToReconcile(limit: number): Promise<CheckoutIntent[]>;
   /** How many of the user's intents are open (state created). */
   countOpen(userId: string): Promise<number>;
   insert(fields: NewCheckoutIntent, now: Date): Promise<CheckoutIntent>;
