@@ -7,29 +7,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            status: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Liveness: the process answers
+         * @description Does no I/O: a failure means the process must be restarted.
+         */
+        get: operations["checkLiveness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -45,40 +27,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers within 2 s */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Ready */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            status: string;
-                        };
-                    };
-                };
-                /** @description Not ready (database down, or shutting down) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            status: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Readiness: the database answers within 2 s
+         * @description Not ready takes the pod out of the Service until the database answers again.
+         */
+        get: operations["checkReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -94,83 +47,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List academies with their prices */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description only this academy (its own uuid) */
-                    academy_uuid?: string;
-                    product_key?: string;
-                    /** @description repeatable; every given tag must be present */
-                    tag?: string[];
-                    /** @description `true` includes inactive academies */
-                    include_inactive?: string;
-                    /** @description `true` is rejected with 400 */
-                    sync?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The matching academies, in default order, with their prices */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            count: number;
-                            next: null;
-                            previous: null;
-                            results: components["schemas"]["AcademyProduct"][];
-                        };
-                    };
-                };
-                /** @description Not modified: the `If-None-Match` tag is current */
-                304: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description A parameter is invalid, or `sync=true` was sent */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            [key: string]: string[];
-                        };
-                    };
-                };
-                /** @description Rate limit exceeded; see `Retry-After` */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description The database (or something else) failed; retry later */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * List academies with their prices
+         * @description Active academies (all with `include_inactive=true`), filtered by uuid, product key and tags, in default order. Answers carry `ETag` and `Cache-Control: public, max-age=60`; send the ETag back in `If-None-Match` to get 304 without a body while nothing changed. Counted against ACADEMY_PRODUCTS_RATE_LIMIT per client address (shared with the other catalogue operation).
+         */
+        get: operations["listAcademyProducts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -186,131 +67,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Retrieve one academy by uuid, catalog uuid, slug, product key or Stripe product id */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description `true` is rejected with 400 */
-                    sync?: string;
-                };
-                header?: never;
-                path: {
-                    /** @description uuid, catalog_academy_uuid, slug, product_key or stripe_product_id */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The academy with its price */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "id": "prod_data",
-                         *       "name": "Data Academy",
-                         *       "long_name": "Data Academy",
-                         *       "description": "Analytics, SQL and data engineering.",
-                         *       "marketing_url": "",
-                         *       "thumbnail_url": "academies/data/thumbnail.png",
-                         *       "tags": [
-                         *         "data",
-                         *         "essentials"
-                         *       ],
-                         *       "stripe_product_id": "prod_data",
-                         *       "catalog_query_id": 3180,
-                         *       "edx_catalog_id": 3180,
-                         *       "prices": [
-                         *         {
-                         *           "id": "price_1QdataJpy",
-                         *           "product": "prod_data",
-                         *           "lookup_key": "essentials_data_yearly_jpy",
-                         *           "currency": "jpy",
-                         *           "unit_amount": 15000,
-                         *           "unit_amount_decimal": "15000",
-                         *           "recurring": {
-                         *             "interval": "year",
-                         *             "interval_count": 1,
-                         *             "usage_type": "licensed"
-                         *           }
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": {
-                            /** @description first non-empty of stripe_product_id, product_key, slug, uuid */
-                            id: string;
-                            name: string;
-                            long_name: string;
-                            description: string;
-                            marketing_url: string;
-                            thumbnail_url: string;
-                            tags: string[];
-                            stripe_product_id: string;
-                            catalog_query_id: number | null;
-                            /** @description same as catalog_query_id */
-                            edx_catalog_id: number | null;
-                            prices: components["schemas"]["Price"][];
-                        };
-                    };
-                };
-                /** @description Not modified: the `If-None-Match` tag is current */
-                304: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description A parameter is invalid, or `sync=true` was sent */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            [key: string]: string[];
-                        };
-                    };
-                };
-                /** @description No academy has this identifier */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description Rate limit exceeded; see `Retry-After` */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description The database (or something else) failed; retry later */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Retrieve one academy with its price
+         * @description Looks the academy up by uuid, catalog academy uuid, slug, product key or Stripe product id, in that order. Answers carry `ETag` and `Cache-Control: public, max-age=60`; send the ETag back in `If-None-Match` to get 304 without a body while nothing changed. Counted against ACADEMY_PRODUCTS_RATE_LIMIT per client address (shared with the other catalogue operation).
+         */
+        get: operations["getAcademyProduct"];
         put?: never;
         post?: never;
         delete?: never;
@@ -328,154 +89,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sync academies from enterprise-catalog (administrators only) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /**
-                         * @description compute the report without writing (default false); a JSON boolean
-                         * @enum {unknown}
-                         */
-                        dry_run?: true | false;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "ok": true,
-                         *       "dry_run": false,
-                         *       "fetched": 6,
-                         *       "filtered_out": 0,
-                         *       "invalid": [],
-                         *       "warnings": [],
-                         *       "created": 6,
-                         *       "updated": 0,
-                         *       "unchanged": 0,
-                         *       "deactivated": 0
-                         *     }
-                         */
-                        "application/json": {
-                            /**
-                             * @description always true on a 200 (the CLI prints ok: false with error_code and detail on a failure)
-                             * @enum {boolean}
-                             */
-                            ok: true;
-                            dry_run: boolean;
-                            /** @description items received from enterprise-catalog, all pages */
-                            fetched: number;
-                            /** @description items left out by the allowlists */
-                            filtered_out: number;
-                            /** @description items skipped: not normalizable, or colliding with another academy */
-                            invalid: {
-                                /** @description position in the upstream list, uuid and name when known */
-                                item: string;
-                                reason: string;
-                            }[];
-                            /** @description ignored values, each prefixed with its item */
-                            warnings: string[];
-                            created: number;
-                            updated: number;
-                            unchanged: number;
-                            deactivated: number;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            [key: string]: string[];
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Sync academies from enterprise-catalog
+         * @description Administrators only. Reads every page of enterprise-catalog and creates, updates or deactivates academies in one transaction (`dry_run: true` computes the report without writing). Counted against AUTHENTICATED_WRITE_RATE_LIMIT per user.
+         */
+        post: operations["syncAcademies"];
         delete?: never;
         options?: never;
         head?: never;
@@ -489,253 +107,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's intents, newest first (admins: everyone's, or one user's with user_id) */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description admins only: that user’s intents */
-                    user_id?: string;
-                    limit?: number;
-                    /** @description at most 10⁹ (a larger one overflowed in PostgreSQL) */
-                    offset?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            count: number;
-                            next: string | null;
-                            previous: string | null;
-                            results: components["schemas"]["CheckoutIntent"][];
-                        };
-                    };
-                };
-                /** @description A field is invalid */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            [key: string]: string[];
-                        };
-                    };
-                };
-                /** @description Missing, expired or invalid token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description The database (or something else) failed; retry later */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description Authentication is not configured or its keys are unavailable */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * List the caller's intents, newest first
+         * @description Paginated by `limit` and `offset`; follow `next`. Administrators see everyone's, or one user's with `user_id`.
+         */
+        get: operations["listCheckoutIntents"];
         put?: never;
-        /** Create the caller's intent for a product, or update the open one */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        quantity: number;
-                        enterprise_slug?: string | null;
-                        enterprise_name?: string | null;
-                        /** @description ISO 3166-1 alpha-2 */
-                        country?: string | null;
-                        terms_metadata?: {
-                            [key: string]: unknown;
-                        } | null;
-                        /** @description '' (default) = Teams trial */
-                        stripe_product_id?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The existing intent, updated (or unchanged when paid or fulfilled) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            /** Format: uuid */
-                            uuid: string;
-                            user_id: string;
-                            /** @description '' for a Teams trial */
-                            stripe_product_id: string;
-                            state: "created" | "paid" | "fulfilled" | "errored_backoffice" | "errored_fulfillment_stalled" | "errored_provisioning" | "expired";
-                            enterprise_name: string | null;
-                            enterprise_slug: string | null;
-                            enterprise_uuid: string | null;
-                            stripe_customer_id: string | null;
-                            stripe_checkout_session_id: string | null;
-                            quantity: number;
-                            /** @description ISO 3166-1 alpha-2 */
-                            country: string | null;
-                            /** Format: date-time */
-                            expires_at: string;
-                            last_checkout_error: string | null;
-                            last_provisioning_error: string | null;
-                            terms_metadata: {
-                                [key: string]: unknown;
-                            };
-                            /** Format: date-time */
-                            created: string;
-                            /** Format: date-time */
-                            modified: string;
-                        };
-                    };
-                };
-                /** @description A new intent */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            /** Format: uuid */
-                            uuid: string;
-                            user_id: string;
-                            /** @description '' for a Teams trial */
-                            stripe_product_id: string;
-                            state: "created" | "paid" | "fulfilled" | "errored_backoffice" | "errored_fulfillment_stalled" | "errored_provisioning" | "expired";
-                            enterprise_name: string | null;
-                            enterprise_slug: string | null;
-                            enterprise_uuid: string | null;
-                            stripe_customer_id: string | null;
-                            stripe_checkout_session_id: string | null;
-                            quantity: number;
-                            /** @description ISO 3166-1 alpha-2 */
-                            country: string | null;
-                            /** Format: date-time */
-                            expires_at: string;
-                            last_checkout_error: string | null;
-                            last_provisioning_error: string | null;
-                            terms_metadata: {
-                                [key: string]: unknown;
-                            };
-                            /** Format: date-time */
-                            created: string;
-                            /** Format: date-time */
-                            modified: string;
-                        };
-                    };
-                };
-                /** @description A field is invalid */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            [key: string]: string[];
-                        };
-                    };
-                };
-                /** @description Missing, expired or invalid token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description `slug_reservation`, `failed_checkout_intent`, `active_checkout_intent` or `too_many_open_intents` */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description AUTHENTICATED_WRITE_RATE_LIMIT reached for this user; `Retry-After` says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description The database (or something else) failed; retry later */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description Authentication is not configured or its keys are unavailable */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Create the caller's intent for a product, or update the open one
+         * @description One open intent per user and product: a second call for the same product updates it (200) and keeps the fields it omits; a paid or fulfilled intent is returned unchanged. Counted against AUTHENTICATED_WRITE_RATE_LIMIT per user.
+         */
+        post: operations["createCheckoutIntent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -749,116 +131,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's current intent: newest created-and-unexpired or paid one */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description only intents for this slug; empty = any */
-                    enterprise_slug?: string;
-                    /** @description '' = Teams only; omitted = any product */
-                    stripe_product_id?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            /** Format: uuid */
-                            uuid: string;
-                            user_id: string;
-                            /** @description '' for a Teams trial */
-                            stripe_product_id: string;
-                            state: "created" | "paid" | "fulfilled" | "errored_backoffice" | "errored_fulfillment_stalled" | "errored_provisioning" | "expired";
-                            enterprise_name: string | null;
-                            enterprise_slug: string | null;
-                            enterprise_uuid: string | null;
-                            stripe_customer_id: string | null;
-                            stripe_checkout_session_id: string | null;
-                            quantity: number;
-                            /** @description ISO 3166-1 alpha-2 */
-                            country: string | null;
-                            /** Format: date-time */
-                            expires_at: string;
-                            last_checkout_error: string | null;
-                            last_provisioning_error: string | null;
-                            terms_metadata: {
-                                [key: string]: unknown;
-                            };
-                            /** Format: date-time */
-                            created: string;
-                            /** Format: date-time */
-                            modified: string;
-                        };
-                    };
-                };
-                /** @description A field is invalid */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            [key: string]: string[];
-                        };
-                    };
-                };
-                /** @description Missing, expired or invalid token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description No current intent */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description The database (or something else) failed; retry later */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description Authentication is not configured or its keys are unavailable */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Retrieve the caller's current intent
+         * @description The newest intent that is `created` and unexpired, or `paid`; optionally only for one enterprise slug or product.
+         */
+        get: operations["getCurrentCheckoutIntent"];
         put?: never;
         post?: never;
         delete?: never;
@@ -874,103 +151,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One intent (its owner or an admin) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the intent uuid */
-                    uuid: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            /** Format: uuid */
-                            uuid: string;
-                            user_id: string;
-                            /** @description '' for a Teams trial */
-                            stripe_product_id: string;
-                            state: "created" | "paid" | "fulfilled" | "errored_backoffice" | "errored_fulfillment_stalled" | "errored_provisioning" | "expired";
-                            enterprise_name: string | null;
-                            enterprise_slug: string | null;
-                            enterprise_uuid: string | null;
-                            stripe_customer_id: string | null;
-                            stripe_checkout_session_id: string | null;
-                            quantity: number;
-                            /** @description ISO 3166-1 alpha-2 */
-                            country: string | null;
-                            /** Format: date-time */
-                            expires_at: string;
-                            last_checkout_error: string | null;
-                            last_provisioning_error: string | null;
-                            terms_metadata: {
-                                [key: string]: unknown;
-                            };
-                            /** Format: date-time */
-                            created: string;
-                            /** Format: date-time */
-                            modified: string;
-                        };
-                    };
-                };
-                /** @description Missing, expired or invalid token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description No such intent, or not yours */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description The database (or something else) failed; retry later */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description Authentication is not configured or its keys are unavailable */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Retrieve one intent
+         * @description Its owner or an administrator; anyone else gets 404, as for an intent that does not exist.
+         */
+        get: operations["getCheckoutIntent"];
         put?: never;
         post?: never;
         delete?: never;
@@ -988,170 +173,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Move an intent to another state (admin or service tokens) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the intent uuid */
-                    uuid: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        state: "created" | "paid" | "fulfilled" | "errored_backoffice" | "errored_fulfillment_stalled" | "errored_provisioning" | "expired";
-                        stripe_checkout_session_id?: string | null;
-                        stripe_customer_id?: string | null;
-                        /** @description recorded by the errored states */
-                        error?: string | null;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            /** Format: uuid */
-                            uuid: string;
-                            user_id: string;
-                            /** @description '' for a Teams trial */
-                            stripe_product_id: string;
-                            state: "created" | "paid" | "fulfilled" | "errored_backoffice" | "errored_fulfillment_stalled" | "errored_provisioning" | "expired";
-                            enterprise_name: string | null;
-                            enterprise_slug: string | null;
-                            enterprise_uuid: string | null;
-                            stripe_customer_id: string | null;
-                            stripe_checkout_session_id: string | null;
-                            quantity: number;
-                            /** @description ISO 3166-1 alpha-2 */
-                            country: string | null;
-                            /** Format: date-time */
-                            expires_at: string;
-                            last_checkout_error: string | null;
-                            last_provisioning_error: string | null;
-                            terms_metadata: {
-                                [key: string]: unknown;
-                            };
-                            /** Format: date-time */
-                            created: string;
-                            /** Format: date-time */
-                            modified: string;
-                        };
-                    };
-                };
-                /** @description A field is invalid */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            [key: string]: string[];
-                        };
-                    };
-                };
-                /** @description Missing, expired or invalid token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description The token is not an admin (or service) token */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description No such intent, or not yours */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description `paid_intent_mismatch` or `active_checkout_intent` */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description `invalid_state_transition`: the table of §5 does not allow it */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description AUTHENTICATED_WRITE_RATE_LIMIT reached for this user; `Retry-After` says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description The database (or something else) failed; retry later */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description Authentication is not configured or its keys are unavailable */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Move an intent to another state
+         * @description Administrator (or service) tokens only. The allowed moves are the table of spec §5; the errored states record `error`. Counted against AUTHENTICATED_WRITE_RATE_LIMIT per user.
+         */
+        post: operations["transitionCheckoutIntent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1169,7 +195,7 @@ export interface paths {
         put?: never;
         /**
          * A Stripe Checkout Session to pay the caller's intent
-         * @description Send the learner to `url`. The intent becomes `paid` when Stripe confirms the payment by webhook, never because the learner reached the success page: poll `GET /api/v1/checkout-intents/{uuid}/` (or `current/`) until it is `paid`. Calling again returns the same session while it is open and more than 5 minutes from its expiry, else a new one.
+         * @description Send the learner to `url`. The intent becomes `paid` when Stripe confirms the payment by webhook, never because the learner reached the success page: poll `GET /api/v1/checkout-intents/{uuid}/` (or `current/`) until it is `paid`. Calling again returns the same session while it is open and more than 5 minutes from its expiry, else a new one. Counted against AUTHENTICATED_WRITE_RATE_LIMIT and CHECKOUT_SESSION_RATE_LIMIT per user.
          */
         post: operations["createCheckoutSession"];
         delete?: never;
@@ -1188,67 +214,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Stripe webhook: a checkout session that proves its payment marks the intent paid; price.*\/product.* drop the price cache
-         * @description Verified with `Stripe-Signature` and STRIPE_WEBHOOK_SECRET. Every verified event is acknowledged with 200, including sessions refused because they do not prove the payment (see docs/decisions/0013).
+         * Receive a Stripe event
+         * @description A checkout session that proves its payment marks the intent paid; price.* and product.* events drop the price cache. Verified with `Stripe-Signature` and STRIPE_WEBHOOK_SECRET. Every verified event is acknowledged with 200, including sessions refused because they do not prove the payment (see docs/decisions/0013).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Verified and handled (or deliberately ignored) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            received: boolean;
-                        };
-                    };
-                };
-                /** @description `invalid_signature`: missing or bad Stripe-Signature; nothing changed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description The database failed; Stripe will retry */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-                /** @description `webhook_not_configured`: STRIPE_WEBHOOK_SECRET is not set */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error_code: string;
-                            detail: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["receiveStripeWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1260,6 +229,55 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * @description How often a recurring price bills
+         * @example {
+         *       "interval": "year",
+         *       "interval_count": 1,
+         *       "usage_type": "licensed"
+         *     }
+         */
+        PriceRecurrence: {
+            /** @description Stripe's billing interval: `day`, `week`, `month` or `year` */
+            interval: string;
+            /** @description Number of intervals between two bills */
+            interval_count: number;
+            /** @description Stripe's usage type: `licensed` or `metered` */
+            usage_type: string;
+        };
+        /**
+         * @description An academy's live Stripe price
+         * @example {
+         *       "id": "price_1QdataJpy",
+         *       "product": "prod_data",
+         *       "lookup_key": "essentials_data_yearly_jpy",
+         *       "currency": "jpy",
+         *       "unit_amount": 15000,
+         *       "unit_amount_decimal": "15000",
+         *       "recurring": {
+         *         "interval": "year",
+         *         "interval_count": 1,
+         *         "usage_type": "licensed"
+         *       }
+         *     }
+         */
+        Price: {
+            /** @description Stripe price id */
+            id: string;
+            /** @description Stripe product id the price belongs to */
+            product: string;
+            /** @description Stripe lookup key the academy names its price by */
+            lookup_key: string;
+            /** @description Lower-case ISO 4217 code */
+            currency: string;
+            /** @description Amount in minor units of the currency */
+            unit_amount: number;
+            /** @description Amount in major units with Stripe's digits for the currency */
+            unit_amount_decimal: string;
+            /** @description Billing interval; null for a one-off price */
+            recurring: components["schemas"]["PriceRecurrence"] | null;
+        };
+        /**
+         * @description An academy of the public catalogue with its price
          * @example {
          *       "id": "prod_data",
          *       "name": "Data Academy",
@@ -1292,79 +310,1261 @@ export interface components {
          *     }
          */
         AcademyProduct: {
-            /** @description first non-empty of stripe_product_id, product_key, slug, uuid */
+            /** @description First non-empty of stripe_product_id, product_key, slug, uuid */
             id: string;
+            /** @description Short display name */
             name: string;
+            /** @description Full display name */
             long_name: string;
+            /** @description Marketing description (may be empty) */
             description: string;
+            /** @description Marketing page URL (may be empty) */
             marketing_url: string;
+            /** @description Thumbnail URL, absolute when THUMBNAIL_BASE_URL is set (may be empty) */
             thumbnail_url: string;
+            /** @description Tags the catalogue filters on (`tag=`) */
             tags: string[];
+            /** @description Stripe product id (may be empty) */
             stripe_product_id: string;
+            /** @description enterprise-catalog query id, when known */
             catalog_query_id: number | null;
-            /** @description same as catalog_query_id */
+            /** @description Same as catalog_query_id (kept for older clients) */
             edx_catalog_id: number | null;
+            /** @description The academy price, or none when Stripe has no active price for it */
             prices: components["schemas"]["Price"][];
         };
-        Price: {
-            id: string;
-            product: string;
-            lookup_key: string;
-            /** @description lower-case ISO code */
-            currency: string;
-            /** @description minor units */
-            unit_amount: number;
-            /** @description major units with Stripe's digits for the currency */
-            unit_amount_decimal: string;
-            recurring: {
-                interval: string;
-                interval_count: number;
-                usage_type: string;
-            } | null;
+        /**
+         * @description The matching academies (a DRF-style page that always holds everything)
+         * @example {
+         *       "count": 1,
+         *       "next": null,
+         *       "previous": null,
+         *       "results": [
+         *         {
+         *           "id": "prod_data",
+         *           "name": "Data Academy",
+         *           "long_name": "Data Academy",
+         *           "description": "Analytics, SQL and data engineering.",
+         *           "marketing_url": "",
+         *           "thumbnail_url": "academies/data/thumbnail.png",
+         *           "tags": [
+         *             "data",
+         *             "essentials"
+         *           ],
+         *           "stripe_product_id": "prod_data",
+         *           "catalog_query_id": 3180,
+         *           "edx_catalog_id": 3180,
+         *           "prices": [
+         *             {
+         *               "id": "price_1QdataJpy",
+         *               "product": "prod_data",
+         *               "lookup_key": "essentials_data_yearly_jpy",
+         *               "currency": "jpy",
+         *               "unit_amount": 15000,
+         *               "unit_amount_decimal": "15000",
+         *               "recurring": {
+         *                 "interval": "year",
+         *                 "interval_count": 1,
+         *                 "usage_type": "licensed"
+         *               }
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        AcademyProductList: {
+            /** @description Number of results (the whole list: the catalogue is not paginated) */
+            count: number;
+            /** @description Always null: the catalogue is one page */
+            next: string | null;
+            /** @description Always null: the catalogue is one page */
+            previous: string | null;
+            /** @description The academies, in default order */
+            results: components["schemas"]["AcademyProduct"][];
         };
+        /**
+         * @description What kind of run; an absent body is a real run
+         * @example {
+         *       "dry_run": true
+         *     }
+         */
+        AcademySyncRequest: {
+            /**
+             * @description Compute the report without writing (default false); a JSON boolean
+             * @enum {unknown}
+             */
+            dry_run?: true | false;
+        };
+        /**
+         * @description What the sync did (the same object `academy-billing sync` prints)
+         * @example {
+         *       "ok": true,
+         *       "dry_run": false,
+         *       "fetched": 6,
+         *       "filtered_out": 0,
+         *       "invalid": [],
+         *       "warnings": [],
+         *       "created": 6,
+         *       "updated": 0,
+         *       "unchanged": 0,
+         *       "deactivated": 0
+         *     }
+         */
+        AcademySyncReport: {
+            /**
+             * @description Always true on a 200 (the CLI prints ok: false with error_code and detail on a failure)
+             * @enum {boolean}
+             */
+            ok: true;
+            /** @description True when nothing was written */
+            dry_run: boolean;
+            /** @description Items received from enterprise-catalog, all pages */
+            fetched: number;
+            /** @description Items left out by the allowlists */
+            filtered_out: number;
+            /** @description Items skipped: not normalizable, or colliding with another academy */
+            invalid: {
+                /** @description Position in the upstream list, uuid and name when known */
+                item: string;
+                /** @description Why it was skipped */
+                reason: string;
+            }[];
+            /** @description Ignored values, each prefixed with its item */
+            warnings: string[];
+            /** @description Academies added */
+            created: number;
+            /** @description Academies changed */
+            updated: number;
+            /** @description Academies already up to date */
+            unchanged: number;
+            /** @description Academies no longer in the catalog, now inactive */
+            deactivated: number;
+        };
+        /**
+         * @description Where an intent is in its life (spec §5): created → paid → fulfilled, or an errored state, or expired
+         * @example created
+         * @enum {string}
+         */
+        CheckoutIntentState: "created" | "paid" | "fulfilled" | "errored_backoffice" | "errored_fulfillment_stalled" | "errored_provisioning" | "expired";
+        /**
+         * @description A learner's intent to buy seats of an academy (or a Teams trial)
+         * @example {
+         *       "id": 17,
+         *       "uuid": "0b0f5a52-5a43-4c59-9d53-0d6f4bb0e6a1",
+         *       "user_id": "42",
+         *       "stripe_product_id": "prod_data",
+         *       "state": "created",
+         *       "enterprise_name": "Acme",
+         *       "enterprise_slug": "acme",
+         *       "enterprise_uuid": null,
+         *       "stripe_customer_id": null,
+         *       "stripe_checkout_session_id": null,
+         *       "quantity": 5,
+         *       "country": "US",
+         *       "expires_at": "2026-12-04T16:00:00.000Z",
+         *       "last_checkout_error": null,
+         *       "last_provisioning_error": null,
+         *       "terms_metadata": {},
+         *       "created": "2026-12-04T15:00:00.000Z",
+         *       "modified": "2026-12-04T15:00:00.000Z"
+         *     }
+         */
         CheckoutIntent: {
+            /** @description Database id */
             id: number;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Public identifier, used in the URLs
+             */
             uuid: string;
+            /** @description The owner's user id (the JWT's user_id) */
             user_id: string;
-            /** @description '' for a Teams trial */
+            /** @description The academy's Stripe product id; '' for a Teams trial */
             stripe_product_id: string;
-            state: "created" | "paid" | "fulfilled" | "errored_backoffice" | "errored_fulfillment_stalled" | "errored_provisioning" | "expired";
+            state: components["schemas"]["CheckoutIntentState"];
+            /** @description Name the learner gave for the enterprise */
             enterprise_name: string | null;
+            /** @description Slug reserved for the enterprise */
             enterprise_slug: string | null;
+            /** @description The provisioned enterprise, once known */
             enterprise_uuid: string | null;
+            /** @description Stripe customer, once known */
             stripe_customer_id: string | null;
+            /** @description Stripe Checkout Session that pays the intent, once created */
             stripe_checkout_session_id: string | null;
+            /** @description Number of seats */
             quantity: number;
             /** @description ISO 3166-1 alpha-2 */
             country: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When an unpaid intent expires
+             */
             expires_at: string;
+            /** @description Last checkout failure recorded */
             last_checkout_error: string | null;
+            /** @description Last provisioning failure recorded */
             last_provisioning_error: string | null;
+            /** @description Terms the learner accepted, as the front end sent them */
             terms_metadata: {
                 [key: string]: unknown;
             };
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Creation time
+             */
             created: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Last change
+             */
             modified: string;
         };
+        /**
+         * @description A page of intents (limit/offset pagination)
+         * @example {
+         *       "count": 1,
+         *       "next": null,
+         *       "previous": null,
+         *       "results": [
+         *         {
+         *           "id": 17,
+         *           "uuid": "0b0f5a52-5a43-4c59-9d53-0d6f4bb0e6a1",
+         *           "user_id": "42",
+         *           "stripe_product_id": "prod_data",
+         *           "state": "created",
+         *           "enterprise_name": "Acme",
+         *           "enterprise_slug": "acme",
+         *           "enterprise_uuid": null,
+         *           "stripe_customer_id": null,
+         *           "stripe_checkout_session_id": null,
+         *           "quantity": 5,
+         *           "country": "US",
+         *           "expires_at": "2026-12-04T16:00:00.000Z",
+         *           "last_checkout_error": null,
+         *           "last_provisioning_error": null,
+         *           "terms_metadata": {},
+         *           "created": "2026-12-04T15:00:00.000Z",
+         *           "modified": "2026-12-04T15:00:00.000Z"
+         *         }
+         *       ]
+         *     }
+         */
+        CheckoutIntentList: {
+            /** @description Number of intents over all pages */
+            count: number;
+            /** @description Path and query of the next page; null on the last page */
+            next: string | null;
+            /** @description Path and query of the previous page; null on the first page */
+            previous: string | null;
+            /** @description This page of intents, newest first */
+            results: components["schemas"]["CheckoutIntent"][];
+        };
+        /**
+         * @description Creates the intent, or updates the open one for the same product; omitted fields keep their value
+         * @example {
+         *       "quantity": 5,
+         *       "enterprise_slug": "acme",
+         *       "enterprise_name": "Acme",
+         *       "country": "US",
+         *       "stripe_product_id": "prod_data"
+         *     }
+         */
+        CreateCheckoutIntent: {
+            /** @description Number of seats */
+            quantity: number;
+            /** @description Slug to reserve for the enterprise */
+            enterprise_slug?: string | null;
+            /** @description Name of the enterprise */
+            enterprise_name?: string | null;
+            /** @description ISO 3166-1 alpha-2 */
+            country?: string | null;
+            /** @description Terms the learner accepted (free-form JSON object) */
+            terms_metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description An active academy's Stripe product id; '' (the default) is a Teams trial */
+            stripe_product_id?: string;
+        };
+        /**
+         * @description The state to move to, with what that state records
+         * @example {
+         *       "state": "paid",
+         *       "stripe_checkout_session_id": "cs_test_1"
+         *     }
+         */
+        CheckoutIntentTransition: {
+            state: components["schemas"]["CheckoutIntentState"];
+            /** @description Recorded when moving to paid */
+            stripe_checkout_session_id?: string | null;
+            /** @description Recorded when given */
+            stripe_customer_id?: string | null;
+            /** @description Recorded by the errored states */
+            error?: string | null;
+        };
+        /**
+         * @description Acknowledgement Stripe expects
+         * @example {
+         *       "received": true
+         *     }
+         */
+        WebhookReceived: {
+            /** @description Always true: the event was verified and handled or deliberately ignored */
+            received: boolean;
+        };
+        /**
+         * @description A Stripe Checkout Session that pays an intent
+         * @example {
+         *       "id": "cs_test_a1",
+         *       "url": "https://checkout.stripe.com/c/pay/cs_test_a1",
+         *       "expires_at": "2026-12-04T16:00:00.000Z"
+         *     }
+         */
+        CheckoutSession: {
+            /** @description The Stripe Checkout Session id (cs_…) */
+            id: string;
+            /** @description Stripe's hosted payment page: send the learner's browser here */
+            url: string;
+            /**
+             * Format: date-time
+             * @description When Stripe ends the session if it is not paid
+             */
+            expires_at: string;
+        };
+        /**
+         * @description A client error without a machine-readable code
+         * @example {
+         *       "detail": "Not found."
+         *     }
+         */
+        DetailError: {
+            /** @description What went wrong, in English, for people; do not parse it */
+            detail: string;
+        };
+        /**
+         * @description Invalid input: each key is the offending field or parameter (`non_field_errors` when none applies), each value the messages about it
+         * @example {
+         *       "academy_uuid": [
+         *         "Must be a valid UUID."
+         *       ]
+         *     }
+         */
+        FieldErrors: {
+            [key: string]: string[];
+        };
+        /**
+         * @description The database (or another dependency) failed; nothing is said about the cause. Retry later.
+         * @example {
+         *       "error_code": "academy_service_unavailable",
+         *       "detail": "Retry later."
+         *     }
+         */
+        ServiceFailureError: {
+            /**
+             * @description Stable code to branch on
+             * @enum {string}
+             */
+            error_code: "academy_service_unavailable";
+            /** @description What went wrong, in English, for people; do not parse it */
+            detail: string;
+        };
+        /**
+         * @description No JWT key is configured, or the JWKS could not be fetched: no token can be verified now
+         * @example {
+         *       "error_code": "authentication_unavailable",
+         *       "detail": "Retry later."
+         *     }
+         */
+        AuthenticationUnavailableError: {
+            /**
+             * @description Stable code to branch on
+             * @enum {string}
+             */
+            error_code: "authentication_unavailable";
+            /** @description What went wrong, in English, for people; do not parse it */
+            detail: string;
+        };
+        /**
+         * @description Another sync is running, or the catalog data collides with itself; nothing changed
+         * @example {
+         *       "error_code": "academy_sync_conflict",
+         *       "detail": "Retry later."
+         *     }
+         */
+        AcademySyncConflictError: {
+            /**
+             * @description Stable code to branch on
+             * @enum {string}
+             */
+            error_code: "academy_sync_conflict";
+            /** @description What went wrong, in English, for people; do not parse it */
+            detail: string;
+        };
+        /**
+         * @description enterprise-catalog (`catalog_unavailable`) or the database failed; the sync rolled back, nothing changed
+         * @example {
+         *       "error_code": "catalog_unavailable",
+         *       "detail": "Retry later."
+         *     }
+         */
+        AcademySyncUpstreamError: {
+            /**
+             * @description Stable code to branch on
+             * @enum {string}
+             */
+            error_code: "catalog_unavailable" | "academy_service_unavailable";
+            /** @description What went wrong, in English, for people; do not parse it */
+            detail: string;
+        };
+        /**
+         * @description The intent cannot be created or updated: the slug is reserved by someone else, a failed or active intent exists, or the caller has too many open intents
+         * @example {
+         *       "error_code": "slug_reservation",
+         *       "detail": "Retry later."
+         *     }
+         */
+        CheckoutIntentConflictError: {
+            /**
+             * @description Stable code to branch on
+             * @enum {string}
+             */
+            error_code: "slug_reservation" | "failed_checkout_intent" | "active_checkout_intent" | "too_many_open_intents";
+            /** @description What went wrong, in English, for people; do not parse it */
+            detail: string;
+        };
+        /**
+         * @description A paid intent was given another Checkout Session, or the move would make a second active intent
+         * @example {
+         *       "error_code": "paid_intent_mismatch",
+         *       "detail": "Retry later."
+         *     }
+         */
+        TransitionConflictError: {
+            /**
+             * @description Stable code to branch on
+             * @enum {string}
+             */
+            error_code: "paid_intent_mismatch" | "active_checkout_intent";
+            /** @description What went wrong, in English, for people; do not parse it */
+            detail: string;
+        };
+        /**
+         * @description The state table of spec §5 does not allow this move
+         * @example {
+         *       "error_code": "invalid_state_transition",
+         *       "detail": "Retry later."
+         *     }
+         */
+        InvalidStateTransitionError: {
+            /**
+             * @description Stable code to branch on
+             * @enum {string}
+             */
+            error_code: "invalid_state_transition";
+            /** @description What went wrong, in English, for people; do not parse it */
+            detail: string;
+        };
+        /**
+         * @description `intent_not_payable`: the intent is not `created`, is past its `expires_at`, or a payment is complete or processing; `price_unavailable`: the product has no price to charge
+         * @example {
+         *       "error_code": "intent_not_payable",
+         *       "detail": "Retry later."
+         *     }
+         */
+        CheckoutSessionConflictError: {
+            /**
+             * @description Stable code to branch on
+             * @enum {string}
+             */
+            error_code: "intent_not_payable" | "price_unavailable";
+            /** @description What went wrong, in English, for people; do not parse it */
+            detail: string;
+        };
+        /**
+         * @description `stripe_unavailable`: Stripe failed and nothing was recorded; or the database failed. Retry later.
+         * @example {
+         *       "error_code": "stripe_unavailable",
+         *       "detail": "Retry later."
+         *     }
+         */
+        CheckoutSessionUpstreamError: {
+            /**
+             * @description Stable code to branch on
+             * @enum {string}
+             */
+            error_code: "stripe_unavailable" | "academy_service_unavailable";
+            /** @description What went wrong, in English, for people; do not parse it */
+            detail: string;
+        };
+        /**
+         * @description Authentication (`authentication_unavailable`) or Stripe Checkout (`checkout_not_configured`) is not configured
+         * @example {
+         *       "error_code": "authentication_unavailable",
+         *       "detail": "Retry later."
+         *     }
+         */
+        CheckoutSessionUnavailableError: {
+            /**
+             * @description Stable code to branch on
+             * @enum {string}
+             */
+            error_code: "authentication_unavailable" | "checkout_not_configured";
+            /** @description What went wrong, in English, for people; do not parse it */
+            detail: string;
+        };
+        /**
+         * @description Missing or bad `Stripe-Signature`; nothing changed
+         * @example {
+         *       "error_code": "invalid_signature",
+         *       "detail": "Retry later."
+         *     }
+         */
+        WebhookSignatureError: {
+            /**
+             * @description Stable code to branch on
+             * @enum {string}
+             */
+            error_code: "invalid_signature";
+            /** @description What went wrong, in English, for people; do not parse it */
+            detail: string;
+        };
+        /**
+         * @description STRIPE_WEBHOOK_SECRET is not set
+         * @example {
+         *       "error_code": "webhook_not_configured",
+         *       "detail": "Retry later."
+         *     }
+         */
+        WebhookNotConfiguredError: {
+            /**
+             * @description Stable code to branch on
+             * @enum {string}
+             */
+            error_code: "webhook_not_configured";
+            /** @description What went wrong, in English, for people; do not parse it */
+            detail: string;
+        };
+        /**
+         * @description A Kubernetes probe answer
+         * @example {
+         *       "status": "ready"
+         *     }
+         */
+        ProbeStatus: {
+            /** @description `ok` (liveness), `ready`, or `unavailable` */
+            status: string;
+        };
     };
-    responses: never;
+    responses: {
+        /** @description Missing, expired or invalid token */
+        Unauthorized: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["DetailError"];
+            };
+        };
+        /** @description The path does not serve this method (any method not listed for the path); `Allow` lists those it does */
+        MethodNotAllowed: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                Allow: components["headers"]["Allow"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["DetailError"];
+            };
+        };
+        /** @description The body is over 1 MiB */
+        PayloadTooLarge: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["DetailError"];
+            };
+        };
+        /** @description The body is not `application/json` */
+        UnsupportedMediaType: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["DetailError"];
+            };
+        };
+        /** @description Rate limit exceeded (the operation says which budget); retry after `Retry-After` seconds */
+        TooManyRequests: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["DetailError"];
+            };
+        };
+        /** @description The request headers are too large */
+        RequestHeaderFieldsTooLarge: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["DetailError"];
+            };
+        };
+        /** @description The database (or another dependency) failed; retry later */
+        ServiceFailure: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ServiceFailureError"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description Id of this request, in the logs too: the caller’s own `x-request-id` when it is acceptable, else a new uuid */
+        "X-Request-Id": string;
+        /** @description Strong validator of the body; send it back in `If-None-Match` */
+        ETag: string;
+        /** @description Clients and CDNs may keep the answer for a minute */
+        "Cache-Control": string;
+        /** @description Requests allowed in the current window */
+        "X-RateLimit-Limit": number;
+        /** @description Requests left in the current window */
+        "X-RateLimit-Remaining": number;
+        /** @description Seconds until the window starts again */
+        "X-RateLimit-Reset": number;
+        /** @description Seconds to wait before retrying */
+        "Retry-After": number;
+        /** @description The accepted scheme */
+        "WWW-Authenticate": string;
+        /** @description The methods this path serves */
+        Allow: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    checkLiveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProbeStatus"];
+                };
+            };
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+        };
+    };
+    checkReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProbeStatus"];
+                };
+            };
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            /** @description Not ready (database down, or shutting down) */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProbeStatus"];
+                };
+            };
+        };
+    };
+    listAcademyProducts: {
+        parameters: {
+            query?: {
+                /** @description Only this academy (its own uuid) */
+                academy_uuid?: string;
+                /** @description Only the academy with this product key */
+                product_key?: string;
+                /** @description Repeatable; every given tag must be present */
+                tag?: string[];
+                /** @description `true` includes inactive academies */
+                include_inactive?: string;
+                /** @description Not supported: `true` is rejected with 400 (the original ran a sync) */
+                sync?: string;
+            };
+            header?: {
+                /** @description ETag(s) of a copy the client holds; a match answers 304 without a body */
+                "if-none-match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching academies, in default order, with their prices */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcademyProductList"];
+                };
+            };
+            /** @description Not modified: the `If-None-Match` tag is current */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A parameter is invalid, or `sync=true` was sent */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            502: components["responses"]["ServiceFailure"];
+        };
+    };
+    getAcademyProduct: {
+        parameters: {
+            query?: {
+                /** @description Not supported: `true` is rejected with 400 (the original ran a sync) */
+                sync?: string;
+            };
+            header?: {
+                /** @description ETag(s) of a copy the client holds; a match answers 304 without a body */
+                "if-none-match"?: string;
+            };
+            path: {
+                /** @description uuid, catalog_academy_uuid, slug, product_key or stripe_product_id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The academy with its price */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcademyProduct"];
+                };
+            };
+            /** @description Not modified: the `If-None-Match` tag is current */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A parameter is invalid, or `sync=true` was sent */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description No academy has this identifier */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailError"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            502: components["responses"]["ServiceFailure"];
+        };
+    };
+    syncAcademies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcademySyncRequest"];
+            };
+        };
+        responses: {
+            /** @description What the sync did (or would do, on a dry run) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcademySyncReport"];
+                };
+            };
+            /** @description The body is not a JSON object with at most a boolean `dry_run` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The token is not an administrator token */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailError"];
+                };
+            };
+            /** @description A write collided; the sync rolled back */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcademySyncConflictError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            /** @description enterprise-catalog or the database failed; nothing changed */
+            502: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcademySyncUpstreamError"];
+                };
+            };
+            /** @description Authentication is not configured or its keys are unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthenticationUnavailableError"];
+                };
+            };
+        };
+    };
+    listCheckoutIntents: {
+        parameters: {
+            query?: {
+                /** @description Admins only: that user’s intents */
+                user_id?: string;
+                /** @description Page size */
+                limit?: number;
+                /** @description Intents to skip; at most 10⁹ (a larger one overflowed in PostgreSQL) */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of intents */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutIntentList"];
+                };
+            };
+            /** @description A field is invalid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            502: components["responses"]["ServiceFailure"];
+            /** @description Authentication is not configured or its keys are unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthenticationUnavailableError"];
+                };
+            };
+        };
+    };
+    createCheckoutIntent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCheckoutIntent"];
+            };
+        };
+        responses: {
+            /** @description The existing intent, updated (or unchanged when paid or fulfilled) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutIntent"];
+                };
+            };
+            /** @description A new intent */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutIntent"];
+                };
+            };
+            /** @description A field is invalid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The intent cannot be created or updated; `error_code` says why */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutIntentConflictError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            502: components["responses"]["ServiceFailure"];
+            /** @description Authentication is not configured or its keys are unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthenticationUnavailableError"];
+                };
+            };
+        };
+    };
+    getCurrentCheckoutIntent: {
+        parameters: {
+            query?: {
+                /** @description Only intents for this slug; empty = any */
+                enterprise_slug?: string;
+                /** @description '' = Teams only; omitted = any product */
+                stripe_product_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The current intent */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutIntent"];
+                };
+            };
+            /** @description A field is invalid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No current intent */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailError"];
+                };
+            };
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            502: components["responses"]["ServiceFailure"];
+            /** @description Authentication is not configured or its keys are unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthenticationUnavailableError"];
+                };
+            };
+        };
+    };
+    getCheckoutIntent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The intent uuid */
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The intent */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutIntent"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such intent, or not yours */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailError"];
+                };
+            };
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            502: components["responses"]["ServiceFailure"];
+            /** @description Authentication is not configured or its keys are unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthenticationUnavailableError"];
+                };
+            };
+        };
+    };
+    transitionCheckoutIntent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The intent uuid */
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutIntentTransition"];
+            };
+        };
+        responses: {
+            /** @description The intent in its new state */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutIntent"];
+                };
+            };
+            /** @description A field is invalid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The token is not an admin (or service) token */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailError"];
+                };
+            };
+            /** @description No such intent, or not yours */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailError"];
+                };
+            };
+            /** @description The move conflicts with the intent or another one; `error_code` says why */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransitionConflictError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The table of §5 does not allow this move */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidStateTransitionError"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            502: components["responses"]["ServiceFailure"];
+            /** @description Authentication is not configured or its keys are unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthenticationUnavailableError"];
+                };
+            };
+        };
+    };
     createCheckoutSession: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description the intent uuid */
+                /** @description The intent uuid */
                 uuid: string;
             };
             cookie?: never;
@@ -1374,108 +1574,113 @@ export interface operations {
             /** @description The intent's current session, still open */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the Stripe Checkout Session id (cs_…) */
-                        id: string;
-                        /** @description Stripe's hosted payment page: send the learner's browser here */
-                        url: string;
-                        /**
-                         * Format: date-time
-                         * @description when Stripe ends the session if it is not paid
-                         */
-                        expires_at: string;
-                    };
+                    "application/json": components["schemas"]["CheckoutSession"];
                 };
             };
             /** @description A new session */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the Stripe Checkout Session id (cs_…) */
-                        id: string;
-                        /** @description Stripe's hosted payment page: send the learner's browser here */
-                        url: string;
-                        /**
-                         * Format: date-time
-                         * @description when Stripe ends the session if it is not paid
-                         */
-                        expires_at: string;
-                    };
+                    "application/json": components["schemas"]["CheckoutSession"];
                 };
             };
-            /** @description Missing, expired or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        detail: string;
-                    };
-                };
-            };
+            401: components["responses"]["Unauthorized"];
             /** @description No such intent, or not yours */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                    };
+                    "application/json": components["schemas"]["DetailError"];
                 };
             };
-            /** @description `intent_not_payable` (not `created`, past its `expires_at`, or a payment is complete or processing) or `price_unavailable` */
+            /** @description The intent cannot be paid now; `error_code` says why */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error_code: string;
-                        detail: string;
-                    };
+                    "application/json": components["schemas"]["CheckoutSessionConflictError"];
                 };
             };
-            /** @description Too many sessions requested by this user; see `Retry-After` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        detail: string;
-                    };
-                };
-            };
-            /** @description `stripe_unavailable`: Stripe failed (nothing was recorded), or the database failed; retry */
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            /** @description Stripe or the database failed; retry */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error_code: string;
-                        detail: string;
-                    };
+                    "application/json": components["schemas"]["CheckoutSessionUpstreamError"];
                 };
             };
             /** @description Authentication or Stripe Checkout is not configured */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error_code: string;
-                        detail: string;
-                    };
+                    "application/json": components["schemas"]["CheckoutSessionUnavailableError"];
+                };
+            };
+        };
+    };
+    receiveStripeWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Verified and handled (or deliberately ignored) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceived"];
+                };
+            };
+            /** @description Missing or bad Stripe-Signature; nothing changed */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSignatureError"];
+                };
+            };
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            502: components["responses"]["ServiceFailure"];
+            /** @description STRIPE_WEBHOOK_SECRET is not set */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookNotConfiguredError"];
                 };
             };
         };

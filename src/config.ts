@@ -5,7 +5,14 @@ import { parseCorsOrigins } from './config/cors-origins.ts';
 import { parseRateLimit, type RateLimit } from './config/rate-limit.ts';
 
 export interface Config {
-  readonly server: { readonly host: string; readonly port: number; readonly trustProxy: number; readonly shutdownGraceMs: number };
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    readonly trustProxy: number;
+    readonly shutdownGraceMs: number;
+    /** OPENAPI_SERVER_URL: the `servers` URL of the OpenAPI document (`/` = wherever it is served from). */
+    readonly openApiServerUrl: string;
+  };
   readonly logLevel: string;
   readonly database: {
     readonly url: string | undefined;
@@ -109,7 +116,13 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
   problems.push(...jwtProblems(env));
 
   const config: Config = {
-    server: { host: env.HOST, port: int(env.PORT), trustProxy: int(env.TRUST_PROXY), shutdownGraceMs: int(env.SHUTDOWN_GRACE_MS) },
+    server: {
+      host: env.HOST,
+      port: int(env.PORT),
+      trustProxy: int(env.TRUST_PROXY),
+      shutdownGraceMs: int(env.SHUTDOWN_GRACE_MS),
+      openApiServerUrl: env.OPENAPI_SERVER_URL,
+    },
     logLevel: env.LOG_LEVEL,
     database: {
       url: env.DATABASE_URL,

@@ -24,7 +24,7 @@ export async function serve(config: Config): Promise<void> {
       // (probes are refused), so the pod's preStop sleep is what gives endpoints time to drop it.
       checkReadiness: () => (draining ? Promise.reject(new Error('shutting down')) : deps.checkReadiness()),
     },
-    { logger, trustProxy: config.server.trustProxy, rateLimit: { ...config.academies.rateLimit, redis: deps.redis, authenticatedWrites: config.authenticatedWriteRateLimit }, metricsRegistry: deps.metricsRegistry, corsAllowedOrigins: config.corsAllowedOrigins },
+    { logger, trustProxy: config.server.trustProxy, openApiServerUrl: config.server.openApiServerUrl, rateLimit: { ...config.academies.rateLimit, redis: deps.redis, authenticatedWrites: config.authenticatedWriteRateLimit }, metricsRegistry: deps.metricsRegistry, corsAllowedOrigins: config.corsAllowedOrigins },
   );
   const onTimeout = (delay: number): void =>
     // close-with-grace then exits 1; its own line ("killed by timeout") names neither the cause nor the setting.

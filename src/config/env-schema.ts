@@ -50,6 +50,7 @@ export const EnvSchema = Type.Object({
   ACADEMY_THUMBNAIL_S3_BASE_URL: Type.String({ default: '', pattern: '^(|https?://\\S+)$', description: "'' or an http(s) URL" }),
   ACADEMY_PRODUCTS_RATE_LIMIT: Type.String({ default: '120/hour', description: 'N/second|minute|hour|day' }),
   TRUST_PROXY: Integer(0, 10, '0'),
+  OPENAPI_SERVER_URL: Type.String({ minLength: 1, pattern: '^(/|https?://)\\S*$', default: '/', description: 'base URL the OpenAPI document names: / or an http(s) URL' }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://\\S+$', description: 'redis:// URL' })),
   INTENT_RESERVATION_DURATION_MINUTES: Integer(1, 525600, '1440'),
   STALLED_FULFILLMENT_SECONDS: Integer(1, 31536000, '180'),

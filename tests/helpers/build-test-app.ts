@@ -26,6 +26,8 @@ export interface TestAppOptions {
   readonly checkReadiness?: () => Promise<void>;
   /** CORS_ALLOWED_ORIGINS; none by default, as in production. */
   readonly corsAllowedOrigins?: readonly string[];
+  /** OPENAPI_SERVER_URL; `/` when absent. */
+  readonly openApiServerUrl?: string;
   readonly tokenVerifier?: TokenVerifier | null;
   readonly syncAcademies?: SyncAcademies;
   /** Checkout-intent use cases and the Stripe webhook; each one left out rejects when called. */
@@ -56,6 +58,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<FastifyInst
       rateLimit: options.rateLimit ?? { max: 10_000, windowMs: 3_600_000 },
       metricsRegistry: options.metricsRegistry ?? new Registry(),
       ...(options.corsAllowedOrigins ? { corsAllowedOrigins: options.corsAllowedOrigins } : {}),
+      openApiServerUrl: options.openApiServerUrl,
     },
   );
 }

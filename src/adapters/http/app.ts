@@ -17,6 +17,7 @@ import { metricsPlugin } from './plugins/metrics.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { corsPlugin } from './plugins/cors.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
+import { componentSchemasPlugin } from './plugins/component-schemas.ts';
 import { rateLimitPlugin, type RateLimitOptions } from './plugins/rate-limit.ts';
 
 export type AppDeps = AcademyProductsRouteDeps &
@@ -37,6 +38,8 @@ export interface AppOptions {
   readonly metricsRegistry: Registry;
   /** CORS_ALLOWED_ORIGINS; absent or empty: no CORS at all (no plugin, no header). */
   readonly corsAllowedOrigins?: readonly string[];
+  /** OPENAPI_SERVER_URL: the base URL the OpenAPI document names (default `/`). */
+  readonly openApiServerUrl?: string | undefined;
   /** A shorter request timeout (the others follow it, see server-timeouts.ts), so tests can prove it quickly; production uses the default. */
   readonly limits?: { readonly requestTimeout?: number };
 }
@@ -81,7 +84,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   await app.register(securityHeadersPlugin);
   if (options.corsAllowedOrigins?.length) await app.register(corsPlugin, { allowedOrigins: options.corsAllowedOrigins });
   await app.register(metricsPlugin, { registry: options.metricsRegistry });
-  await app.register(openApiPlugin);
+  await app.register(componentSchemasPlugin);
+  await app.register(openApiPlugin, { serverUrl: options.openApiServerUrl });
   await app.register(rateLimitPlugin, options.rateLimit);
   await app.register(probeRoutes, deps);
   await app.register(academyProductsRoutes, deps);

@@ -6,15 +6,17 @@ import { academyProductJson } from '../academy-product.serializer.ts';
 import { jsonBodyCache, sendCacheableJson } from '../conditional-get.ts';
 import { rejectSyncParameter } from '../reject-sync-parameter.ts';
 import { methodNotAllowed } from '../method-not-allowed.ts';
+import { PUBLIC } from '../plugins/openapi.ts';
 import {
   AcademyProductListSchema,
   AcademyProductSchema,
+  ConditionalHeadersSchema,
   DetailParamsSchema,
   DetailQuerySchema,
   ListQuerySchema,
 } from '../schemas/academy-product.schema.ts';
 import { described } from '../schemas/described.ts';
-import { CodedErrorSchema, DetailErrorSchema, FieldErrorsSchema } from '../schemas/errors.schema.ts';
+import { DetailErrorSchema, FieldErrorsSchema, ServiceFailureErrorSchema } from '../schemas/errors.schema.ts';
 
 export interface AcademyProductsRouteDeps {
   readonly listAcademyProducts: ListAcademyProducts;
@@ -25,9 +27,12 @@ const LIST_PATH = '/api/v1/academy-products/';
 const DETAIL_PATH = '/api/v1/academy-products/:id/';
 const commonResponses = {
   400: described(FieldErrorsSchema, 'A parameter is invalid, or `sync=true` was sent'),
-  429: described(DetailErrorSchema, 'Rate limit exceeded; see `Retry-After`'),
-  502: described(CodedErrorSchema, 'The database (or something else) failed; retry later'),
+  429: described(DetailErrorSchema, 'ACADEMY_PRODUCTS_RATE_LIMIT reached for this client address'),
+  502: described(ServiceFailureErrorSchema, 'The database (or something else) failed; retry later'),
 };
+const CACHING =
+  'Answers carry `ETag` and `Cache-Control: public, max-age=60`; send the ETag back in `If-None-Match` to get 304 without a body while nothing changed. ' +
+  'Counted against ACADEMY_PRODUCTS_RATE_LIMIT per client address (shared with the other catalogue operation).';
 const NO_TAGS: readonly string[] = [];
 const NOT_MODIFIED = { type: 'null', description: 'Not modified: the `If-None-Match` tag is current' } as const;
 
@@ -48,8 +53,12 @@ export const academyProductsRoutes: FastifyPluginAsyncTypebox<AcademyProductsRou
     {
       schema: {
         tags: ['academy-products'],
+        operationId: 'listAcademyProducts',
         summary: 'List academies with their prices',
+        description: `Active academies (all with \`include_inactive=true\`), filtered by uuid, product key and tags, in default order. ${CACHING}`,
+        security: PUBLIC,
         querystring: ListQuerySchema,
+        headers: ConditionalHeadersSchema,
         response: {
           200: described(AcademyProductListSchema, 'The matching academies, in default order, with their prices'),
           304: NOT_MODIFIED,
@@ -76,8 +85,12 @@ export const academyProductsRoutes: FastifyPluginAsyncTypebox<AcademyProductsRou
     {
       schema: {
         tags: ['academy-products'],
-        summary: 'Retrieve one academy by uuid, catalog uuid, slug, product key or Stripe product id',
+        operationId: 'getAcademyProduct',
+        summary: 'Retrieve one academy with its price',
+        description: `Looks the academy up by uuid, catalog academy uuid, slug, product key or Stripe product id, in that order. ${CACHING}`,
+        security: PUBLIC,
         params: DetailParamsSchema,
+        headers: ConditionalHeadersSchema,
         querystring: DetailQuerySchema,
         response: {
           200: described(AcademyProductSchema, 'The academy with its price'),

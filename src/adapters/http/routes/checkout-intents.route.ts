@@ -14,8 +14,16 @@ import {
   IntentParamsSchema,
   TransitionBodySchema,
 } from '../schemas/checkout-intent.schema.ts';
-import { described } from '../schemas/described.ts';
-import { CodedErrorSchema, DetailErrorSchema, FieldErrorsSchema } from '../schemas/errors.schema.ts';
+import { described, ref } from '../schemas/described.ts';
+import {
+  AuthenticationUnavailableErrorSchema,
+  CheckoutIntentConflictErrorSchema,
+  DetailErrorSchema,
+  FieldErrorsSchema,
+  InvalidStateTransitionErrorSchema,
+  ServiceFailureErrorSchema,
+  TransitionConflictErrorSchema,
+} from '../schemas/errors.schema.ts';
 
 export interface CheckoutIntentsRouteDeps {
   readonly tokenVerifier: TokenVerifier | null;
@@ -29,8 +37,8 @@ export interface CheckoutIntentsRouteDeps {
 const BASE = '/api/v1/checkout-intents/';
 const authResponses = {
   401: described(DetailErrorSchema, 'Missing, expired or invalid token'),
-  502: described(CodedErrorSchema, 'The database (or something else) failed; retry later'),
-  503: described(CodedErrorSchema, 'Authentication is not configured or its keys are unavailable'),
+  502: described(ServiceFailureErrorSchema, 'The database (or something else) failed; retry later'),
+  503: described(AuthenticationUnavailableErrorSchema, 'Authentication is not configured or its keys are unavailable'),
 };
 const notFound = described(DetailErrorSchema, 'No such intent, or not yours');
 const badRequest = described(FieldErrorsSchema, 'A field is invalid');
@@ -50,14 +58,18 @@ export const checkoutIntentsRoutes: FastifyPluginAsyncTypebox<CheckoutIntentsRou
     {
       schema: {
         tags,
+        operationId: 'createCheckoutIntent',
         security: JWT_SECURITY,
         summary: "Create the caller's intent for a product, or update the open one",
-        body: CreateIntentBodySchema,
+        description:
+          'One open intent per user and product: a second call for the same product updates it (200) and keeps the fields it omits; ' +
+          'a paid or fulfilled intent is returned unchanged. Counted against AUTHENTICATED_WRITE_RATE_LIMIT per user.',
+        body: ref(CreateIntentBodySchema),
         response: {
           200: described(CheckoutIntentSchema, 'The existing intent, updated (or unchanged when paid or fulfilled)'),
           201: described(CheckoutIntentSchema, 'A new intent'),
           400: badRequest,
-          409: described(CodedErrorSchema, '`slug_reservation`, `failed_checkout_intent`, `active_checkout_intent` or `too_many_open_intents`'),
+          409: described(CheckoutIntentConflictErrorSchema, 'The intent cannot be created or updated; `error_code` says why'),
           429: throttled,
           ...authResponses,
         },
@@ -84,10 +96,12 @@ export const checkoutIntentsRoutes: FastifyPluginAsyncTypebox<CheckoutIntentsRou
     {
       schema: {
         tags,
+        operationId: 'listCheckoutIntents',
         security: JWT_SECURITY,
-        summary: "The caller's intents, newest first (admins: everyone's, or one user's with user_id)",
+        summary: "List the caller's intents, newest first",
+        description: "Paginated by `limit` and `offset`; follow `next`. Administrators see everyone's, or one user's with `user_id`.",
         querystring: IntentListQuerySchema,
-        response: { 200: CheckoutIntentListSchema, 400: badRequest, ...authResponses },
+        response: { 200: described(CheckoutIntentListSchema, 'One page of intents'), 400: badRequest, ...authResponses },
       },
       onRequest: signedIn,
     },
@@ -112,10 +126,17 @@ export const checkoutIntentsRoutes: FastifyPluginAsyncTypebox<CheckoutIntentsRou
     {
       schema: {
         tags,
+        operationId: 'getCurrentCheckoutIntent',
         security: JWT_SECURITY,
-        summary: "The caller's current intent: newest created-and-unexpired or paid one",
+        summary: "Retrieve the caller's current intent",
+        description: 'The newest intent that is `created` and unexpired, or `paid`; optionally only for one enterprise slug or product.',
         querystring: CurrentIntentQuerySchema,
-        response: { 200: CheckoutIntentSchema, 400: badRequest, 404: described(DetailErrorSchema, 'No current intent'), ...authResponses },
+        response: {
+          200: described(CheckoutIntentSchema, 'The current intent'),
+          400: badRequest,
+          404: described(DetailErrorSchema, 'No current intent'),
+          ...authResponses,
+        },
       },
       onRequest: signedIn,
     },
@@ -137,10 +158,12 @@ export const checkoutIntentsRoutes: FastifyPluginAsyncTypebox<CheckoutIntentsRou
     {
       schema: {
         tags,
+        operationId: 'getCheckoutIntent',
         security: JWT_SECURITY,
-        summary: 'One intent (its owner or an admin)',
+        summary: 'Retrieve one intent',
+        description: 'Its owner or an administrator; anyone else gets 404, as for an intent that does not exist.',
         params: IntentParamsSchema,
-        response: { 200: CheckoutIntentSchema, 404: notFound, ...authResponses },
+        response: { 200: described(CheckoutIntentSchema, 'The intent'), 404: notFound, ...authResponses },
       },
       onRequest: signedIn,
     },
@@ -152,17 +175,21 @@ export const checkoutIntentsRoutes: FastifyPluginAsyncTypebox<CheckoutIntentsRou
     {
       schema: {
         tags,
+        operationId: 'transitionCheckoutIntent',
         security: JWT_SECURITY,
-        summary: 'Move an intent to another state (admin or service tokens)',
+        summary: 'Move an intent to another state',
+        description:
+          'Administrator (or service) tokens only. The allowed moves are the table of spec §5; the errored states record `error`. ' +
+          'Counted against AUTHENTICATED_WRITE_RATE_LIMIT per user.',
         params: IntentParamsSchema,
-        body: TransitionBodySchema,
+        body: ref(TransitionBodySchema),
         response: {
-          200: CheckoutIntentSchema,
+          200: described(CheckoutIntentSchema, 'The intent in its new state'),
           400: badRequest,
           403: described(DetailErrorSchema, 'The token is not an admin (or service) token'),
           404: notFound,
-          409: described(CodedErrorSchema, '`paid_intent_mismatch` or `active_checkout_intent`'),
-          422: described(CodedErrorSchema, '`invalid_state_transition`: the table of §5 does not allow it'),
+          409: described(TransitionConflictErrorSchema, 'The move conflicts with the intent or another one; `error_code` says why'),
+          422: described(InvalidStateTransitionErrorSchema, 'The table of §5 does not allow this move'),
           429: throttled,
           ...authResponses,
         },

@@ -6,7 +6,12 @@ import { JWT_SECURITY } from '../plugins/openapi.ts';
 import { perUserRateLimit } from '../plugins/rate-limit.ts';
 import { CheckoutSessionSchema, IntentParamsSchema } from '../schemas/checkout-intent.schema.ts';
 import { described } from '../schemas/described.ts';
-import { CodedErrorSchema, DetailErrorSchema } from '../schemas/errors.schema.ts';
+import {
+  CheckoutSessionConflictErrorSchema,
+  CheckoutSessionUnavailableErrorSchema,
+  CheckoutSessionUpstreamErrorSchema,
+  DetailErrorSchema,
+} from '../schemas/errors.schema.ts';
 
 export interface CheckoutSessionRouteDeps {
   readonly tokenVerifier: TokenVerifier | null;
@@ -31,20 +36,18 @@ export const checkoutSessionRoutes: FastifyPluginAsyncTypebox<CheckoutSessionRou
         description:
           'Send the learner to `url`. The intent becomes `paid` when Stripe confirms the payment by webhook, never because the ' +
           'learner reached the success page: poll `GET /api/v1/checkout-intents/{uuid}/` (or `current/`) until it is `paid`. ' +
-          'Calling again returns the same session while it is open and more than 5 minutes from its expiry, else a new one.',
+          'Calling again returns the same session while it is open and more than 5 minutes from its expiry, else a new one. ' +
+          'Counted against AUTHENTICATED_WRITE_RATE_LIMIT and CHECKOUT_SESSION_RATE_LIMIT per user.',
         params: IntentParamsSchema,
         response: {
           200: described(CheckoutSessionSchema, "The intent's current session, still open"),
           201: described(CheckoutSessionSchema, 'A new session'),
           401: described(DetailErrorSchema, 'Missing, expired or invalid token'),
           404: described(DetailErrorSchema, 'No such intent, or not yours'),
-          409: described(
-            CodedErrorSchema,
-            '`intent_not_payable` (not `created`, past its `expires_at`, or a payment is complete or processing) or `price_unavailable`',
-          ),
-          429: described(DetailErrorSchema, 'Too many sessions requested by this user; see `Retry-After`'),
-          502: described(CodedErrorSchema, '`stripe_unavailable`: Stripe failed (nothing was recorded), or the database failed; retry'),
-          503: described(CodedErrorSchema, 'Authentication or Stripe Checkout is not configured'),
+          409: described(CheckoutSessionConflictErrorSchema, 'The intent cannot be paid now; `error_code` says why'),
+          429: described(DetailErrorSchema, 'AUTHENTICATED_WRITE_RATE_LIMIT or CHECKOUT_SESSION_RATE_LIMIT reached for this user'),
+          502: described(CheckoutSessionUpstreamErrorSchema, 'Stripe or the database failed; retry'),
+          503: described(CheckoutSessionUnavailableErrorSchema, 'Authentication or Stripe Checkout is not configured'),
         },
       },
       onRequest: [authenticate(deps.tokenVerifier), app.authenticatedWriteLimit, limitSessionsPerUser],

@@ -1,19 +1,27 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { PUBLIC } from '../plugins/openapi.ts';
 import { described } from '../schemas/described.ts';
+import { ProbeStatusSchema } from '../schemas/probe.schema.ts';
 
 export interface ProbeRouteDeps {
   /** Resolves when the database answers; rejects otherwise. */
   readonly checkReadiness: () => Promise<void>;
 }
 
-const Status = Type.Object({ status: Type.String() });
-
 /** Kubernetes probes: liveness does no I/O, readiness asks the database. */
 export const probeRoutes: FastifyPluginAsyncTypebox<ProbeRouteDeps> = async (app, deps) => {
   app.get(
     '/healthz',
-    { schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: Status } } },
+    {
+      schema: {
+        tags: ['operations'],
+        operationId: 'checkLiveness',
+        summary: 'Liveness: the process answers',
+        description: 'Does no I/O: a failure means the process must be restarted.',
+        security: PUBLIC,
+        response: { 200: described(ProbeStatusSchema, 'Alive') },
+      },
+    },
     async () => ({ status: 'ok' }),
   );
   app.get(
@@ -21,8 +29,14 @@ export const probeRoutes: FastifyPluginAsyncTypebox<ProbeRouteDeps> = async (app
     {
       schema: {
         tags: ['operations'],
+        operationId: 'checkReadiness',
         summary: 'Readiness: the database answers within 2 s',
-        response: { 200: described(Status, 'Ready'), 503: described(Status, 'Not ready (database down, or shutting down)') },
+        description: 'Not ready takes the pod out of the Service until the database answers again.',
+        security: PUBLIC,
+        response: {
+          200: described(ProbeStatusSchema, 'Ready'),
+          503: described(ProbeStatusSchema, 'Not ready (database down, or shutting down)'),
+        },
       },
     },
     async (request, reply) => {

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ReceiveStripeWebhook } from '../../../application/stripe-webhook.ts';
 import { WebhookReceivedSchema } from '../schemas/checkout-intent.schema.ts';
 import { described } from '../schemas/described.ts';
-import { CodedErrorSchema } from '../schemas/errors.schema.ts';
+import { PUBLIC } from '../plugins/openapi.ts';
+import { ServiceFailureErrorSchema, WebhookNotConfiguredErrorSchema, WebhookSignatureErrorSchema } from '../schemas/errors.schema.ts';
 
 export interface StripeWebhookRouteDeps {
   readonly receiveStripeWebhook: ReceiveStripeWebhook;
@@ -19,13 +20,17 @@ export const stripeWebhookRoutes: FastifyPluginAsyncTypebox<StripeWebhookRouteDe
     {
       schema: {
         tags: ['stripe'],
-        summary: 'Stripe webhook: a checkout session that proves its payment marks the intent paid; price.*/product.* drop the price cache',
-        description: 'Verified with `Stripe-Signature` and STRIPE_WEBHOOK_SECRET. Every verified event is acknowledged with 200, including sessions refused because they do not prove the payment (see docs/decisions/0013).',
+        operationId: 'receiveStripeWebhook',
+        security: PUBLIC,
+        summary: 'Receive a Stripe event',
+        description:
+          'A checkout session that proves its payment marks the intent paid; price.* and product.* events drop the price cache. ' +
+          'Verified with `Stripe-Signature` and STRIPE_WEBHOOK_SECRET. Every verified event is acknowledged with 200, including sessions refused because they do not prove the payment (see docs/decisions/0013).',
         response: {
           200: described(WebhookReceivedSchema, 'Verified and handled (or deliberately ignored)'),
-          400: described(CodedErrorSchema, '`invalid_signature`: missing or bad Stripe-Signature; nothing changed'),
-          502: described(CodedErrorSchema, 'The database failed; Stripe will retry'),
-          503: described(CodedErrorSchema, '`webhook_not_configured`: STRIPE_WEBHOOK_SECRET is not set'),
+          400: described(WebhookSignatureErrorSchema, 'Missing or bad Stripe-Signature; nothing changed'),
+          502: described(ServiceFailureErrorSchema, 'The database failed; Stripe will retry'),
+          503: described(WebhookNotConfiguredErrorSchema, 'STRIPE_WEBHOOK_SECRET is not set'),
         },
       },
     },

@@ -1,98 +1,156 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { CHECKOUT_INTENT_STATES } from '../../../domain/checkout-intent.ts';
+import { Type, type Static } from '@sinclair/typebox';
+import { CHECKOUT_INTENT_STATES, type CheckoutIntentState } from '../../../domain/checkout-intent.ts';
+import { ref } from './described.ts';
+import { nullable } from './nullable.ts';
 
-
-/**
- * `type: [T, 'null']` rather than anyOf: with AJV's type coercion an anyOf would turn `null`
- * into `""` in its first (string) branch; a type list coerces only when no listed type matches.
- */
-function nullable<T extends TSchema>(schema: T) {
-  return Type.Unsafe<Static<T> | null>({ ...schema, type: [schema['type'] as string, 'null'] });
-}
-
-const State = Type.Union(CHECKOUT_INTENT_STATES.map((state) => Type.Literal(state)));
+/** One named enum: generators make one type of it, shared by the intent and the transition body. */
+export const CheckoutIntentStateSchema = Type.Unsafe<CheckoutIntentState>({
+  $id: 'CheckoutIntentState',
+  type: 'string',
+  enum: [...CHECKOUT_INTENT_STATES],
+  description: 'Where an intent is in its life (spec §5): created → paid → fulfilled, or an errored state, or expired',
+  examples: ['created'],
+});
 const Text255 = Type.String({ maxLength: 255 });
+
+const EXAMPLE_INTENT = {
+  id: 17,
+  uuid: '0b0f5a52-5a43-4c59-9d53-0d6f4bb0e6a1',
+  user_id: '42',
+  stripe_product_id: 'prod_data',
+  state: 'created',
+  enterprise_name: 'Acme',
+  enterprise_slug: 'acme',
+  enterprise_uuid: null,
+  stripe_customer_id: null,
+  stripe_checkout_session_id: null,
+  quantity: 5,
+  country: 'US',
+  expires_at: '2026-12-04T16:00:00.000Z',
+  last_checkout_error: null,
+  last_provisioning_error: null,
+  terms_metadata: {},
+  created: '2026-12-04T15:00:00.000Z',
+  modified: '2026-12-04T15:00:00.000Z',
+};
 
 export const CheckoutIntentSchema = Type.Object(
   {
-    id: Type.Integer(),
-    uuid: Type.String({ format: 'uuid' }),
-    user_id: Type.String(),
-    stripe_product_id: Type.String({ description: "'' for a Teams trial" }),
-    state: State,
-    enterprise_name: nullable(Type.String()),
-    enterprise_slug: nullable(Type.String()),
-    enterprise_uuid: nullable(Type.String()),
-    stripe_customer_id: nullable(Type.String()),
-    stripe_checkout_session_id: nullable(Type.String()),
-    quantity: Type.Integer({ minimum: 1 }),
+    id: Type.Integer({ description: 'Database id' }),
+    uuid: Type.String({ format: 'uuid', description: 'Public identifier, used in the URLs' }),
+    user_id: Type.String({ description: "The owner's user id (the JWT's user_id)" }),
+    stripe_product_id: Type.String({ description: "The academy's Stripe product id; '' for a Teams trial" }),
+    state: ref(CheckoutIntentStateSchema),
+    enterprise_name: nullable(Type.String({ description: 'Name the learner gave for the enterprise' })),
+    enterprise_slug: nullable(Type.String({ description: 'Slug reserved for the enterprise' })),
+    enterprise_uuid: nullable(Type.String({ description: 'The provisioned enterprise, once known' })),
+    stripe_customer_id: nullable(Type.String({ description: 'Stripe customer, once known' })),
+    stripe_checkout_session_id: nullable(Type.String({ description: 'Stripe Checkout Session that pays the intent, once created' })),
+    quantity: Type.Integer({ minimum: 1, description: 'Number of seats' }),
     country: nullable(Type.String({ description: 'ISO 3166-1 alpha-2' })),
-    expires_at: Type.String({ format: 'date-time' }),
-    last_checkout_error: nullable(Type.String()),
-    last_provisioning_error: nullable(Type.String()),
-    terms_metadata: Type.Record(Type.String(), Type.Unknown()),
-    created: Type.String({ format: 'date-time' }),
-    modified: Type.String({ format: 'date-time' }),
+    expires_at: Type.String({ format: 'date-time', description: 'When an unpaid intent expires' }),
+    last_checkout_error: nullable(Type.String({ description: 'Last checkout failure recorded' })),
+    last_provisioning_error: nullable(Type.String({ description: 'Last provisioning failure recorded' })),
+    terms_metadata: Type.Record(Type.String(), Type.Unknown(), { description: 'Terms the learner accepted, as the front end sent them' }),
+    created: Type.String({ format: 'date-time', description: 'Creation time' }),
+    modified: Type.String({ format: 'date-time', description: 'Last change' }),
   },
-  { $id: 'CheckoutIntent' },
+  { $id: 'CheckoutIntent', description: "A learner's intent to buy seats of an academy (or a Teams trial)", examples: [EXAMPLE_INTENT] },
 );
 export type CheckoutIntentJson = Static<typeof CheckoutIntentSchema>;
 
 export const CheckoutIntentListSchema = Type.Object(
   {
-    count: Type.Integer(),
-    next: nullable(Type.String()),
-    previous: nullable(Type.String()),
-    results: Type.Array(CheckoutIntentSchema),
+    count: Type.Integer({ description: 'Number of intents over all pages' }),
+    next: nullable(Type.String({ description: 'Path and query of the next page; null on the last page' })),
+    previous: nullable(Type.String({ description: 'Path and query of the previous page; null on the first page' })),
+    results: Type.Array(ref(CheckoutIntentSchema), { description: 'This page of intents, newest first' }),
   },
-  { $id: 'CheckoutIntentList' },
+  {
+    $id: 'CheckoutIntentList',
+    description: 'A page of intents (limit/offset pagination)',
+    examples: [{ count: 1, next: null, previous: null, results: [EXAMPLE_INTENT] }],
+  },
 );
 
 export const CreateIntentBodySchema = Type.Object(
   {
-    quantity: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
-    enterprise_slug: Type.Optional(nullable(Type.String({ maxLength: 255, pattern: '^[A-Za-z0-9_-]+$' }))),
-    enterprise_name: Type.Optional(nullable(Text255)),
+    quantity: Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Number of seats' }),
+    enterprise_slug: Type.Optional(
+      nullable(Type.String({ maxLength: 255, pattern: '^[A-Za-z0-9_-]+$', description: 'Slug to reserve for the enterprise' })),
+    ),
+    enterprise_name: Type.Optional(nullable(Type.String({ maxLength: 255, description: 'Name of the enterprise' }))),
     country: Type.Optional(nullable(Type.String({ description: 'ISO 3166-1 alpha-2' }))),
-    terms_metadata: Type.Optional(nullable(Type.Object({}, { additionalProperties: true }))),
-    stripe_product_id: Type.Optional(Type.String({ maxLength: 255, description: "'' (default) = Teams trial" })),
+    terms_metadata: Type.Optional(
+      nullable(Type.Object({}, { additionalProperties: true, description: 'Terms the learner accepted (free-form JSON object)' })),
+    ),
+    stripe_product_id: Type.Optional(
+      Type.String({ maxLength: 255, description: "An active academy's Stripe product id; '' (the default) is a Teams trial" }),
+    ),
   },
-  { $id: 'CreateCheckoutIntent' },
+  {
+    $id: 'CreateCheckoutIntent',
+    description: 'Creates the intent, or updates the open one for the same product; omitted fields keep their value',
+    examples: [{ quantity: 5, enterprise_slug: 'acme', enterprise_name: 'Acme', country: 'US', stripe_product_id: 'prod_data' }],
+  },
 );
 export type CreateIntentBody = Static<typeof CreateIntentBodySchema>;
 
 export const TransitionBodySchema = Type.Object(
   {
-    state: State,
-    stripe_checkout_session_id: Type.Optional(nullable(Text255)),
-    stripe_customer_id: Type.Optional(nullable(Text255)),
-    error: Type.Optional(nullable(Type.String({ maxLength: 10_000, description: 'recorded by the errored states' }))),
+    state: ref(CheckoutIntentStateSchema),
+    stripe_checkout_session_id: Type.Optional(nullable({ ...Text255, description: 'Recorded when moving to paid' })),
+    stripe_customer_id: Type.Optional(nullable({ ...Text255, description: 'Recorded when given' })),
+    error: Type.Optional(nullable(Type.String({ maxLength: 10_000, description: 'Recorded by the errored states' }))),
   },
-  { $id: 'CheckoutIntentTransition' },
+  {
+    $id: 'CheckoutIntentTransition',
+    description: 'The state to move to, with what that state records',
+    examples: [{ state: 'paid', stripe_checkout_session_id: 'cs_test_1' }],
+  },
 );
 
 export const IntentListQuerySchema = Type.Object({
-  user_id: Type.Optional(Type.String({ description: 'admins only: that user’s intents' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0, description: 'at most 10⁹ (a larger one overflowed in PostgreSQL)' })),
+  user_id: Type.Optional(Type.String({ description: 'Admins only: that user’s intents' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Page size' })),
+  offset: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0, description: 'Intents to skip; at most 10⁹ (a larger one overflowed in PostgreSQL)' }),
+  ),
 });
 
 export const CurrentIntentQuerySchema = Type.Object({
-  enterprise_slug: Type.Optional(Type.String({ description: 'only intents for this slug; empty = any' })),
+  enterprise_slug: Type.Optional(Type.String({ description: 'Only intents for this slug; empty = any' })),
   stripe_product_id: Type.Optional(Type.String({ description: "'' = Teams only; omitted = any product" })),
 });
 
 export const IntentParamsSchema = Type.Object({
-  uuid: Type.String({ description: 'the intent uuid' }),
+  uuid: Type.String({ description: 'The intent uuid' }),
 });
 
-export const WebhookReceivedSchema = Type.Object({ received: Type.Boolean() }, { $id: 'WebhookReceived' });
+export const WebhookReceivedSchema = Type.Object(
+  { received: Type.Boolean({ description: 'Always true: the event was verified and handled or deliberately ignored' }) },
+  { $id: 'WebhookReceived', description: 'Acknowledgement Stripe expects', examples: [{ received: true }] },
+);
 
 export const CheckoutSessionSchema = Type.Object(
   {
-    id: Type.String({ description: 'the Stripe Checkout Session id (cs_…)' }),
+    id: Type.String({ description: 'The Stripe Checkout Session id (cs_…)' }),
     url: Type.String({ description: "Stripe's hosted payment page: send the learner's browser here" }),
-    expires_at: Type.String({ format: 'date-time', description: 'when Stripe ends the session if it is not paid' }),
+    expires_at: Type.String({ format: 'date-time', description: 'When Stripe ends the session if it is not paid' }),
   },
-  { $id: 'CheckoutSession' },
+  {
+    $id: 'CheckoutSession',
+    description: 'A Stripe Checkout Session that pays an intent',
+    examples: [{ id: 'cs_test_a1', url: 'https://checkout.stripe.com/c/pay/cs_test_a1', expires_at: '2026-12-04T16:00:00.000Z' }],
+  },
 );
+
+export const CHECKOUT_INTENT_SCHEMAS = [
+  CheckoutIntentStateSchema,
+  CheckoutIntentSchema,
+  CheckoutIntentListSchema,
+  CreateIntentBodySchema,
+  TransitionBodySchema,
+  WebhookReceivedSchema,
+  CheckoutSessionSchema,
+];
