@@ -207,7 +207,7 @@ async function runBench(): Promise<BenchResults> {
   const steadyPeakRssBytes = peakRssBytes;
   // Cold: another writer bumps the catalogue version, the price cache is dropped, then 1,000 requests at once.
   await sql`update academies set modified = modified where false`.execute(deps.database.db);
-  deps.priceCache.invalidate();
+  await deps.priceCache.invalidate();
   await new Promise((resolve) => setTimeout(resolve, 1_100));
   const cold = { statements, stripe: stripe.calls };
   const burst = await load({ url: `${base}${LIST}`, connections: COLD_REQUESTS, amount: COLD_REQUESTS });

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { sql } from 'kysely';
 import { ConfigError, type Config } from './config.ts';
-import { cachedPriceSource, type CachedPriceSource } from './application/cached-price-source.ts';
+import { cachedPriceSource } from './application/cached-price-source.ts';
+import { sharedPriceCache, type SharedPriceCache } from './application/shared-price-cache.ts';
 import { makeGetAcademyProduct } from './application/get-academy-product.ts';
 import { makeListAcademyProducts } from './application/list-academy-products.ts';
 import { systemClock } from './application/ports/clock.ts';
@@ -24,6 +25,7 @@ import { enterpriseCatalogSource } from './adapters/catalog/catalog-client.ts';
 import { fileCatalogSource } from './adapters/catalog/file-catalog-source.ts';
 import { postgresAcademySyncStore } from './adapters/postgres/academy-sync-store.ts';
 import { postgresAcademyRepository } from './adapters/postgres/academy-repository.ts';
+import { postgresPriceGeneration } from './adapters/postgres/price-generation.ts';
 import { postgresCatalogueVersion } from './adapters/postgres/catalogue-version.ts';
 import { memoizedAcademyRepository } from './application/memoized-academy-repository.ts';
 import { createDatabase, type DatabaseHandle } from './adapters/postgres/database.ts';
@@ -49,7 +51,7 @@ export interface Deps extends CheckoutIntentUseCases {
   readonly database: DatabaseHandle;
   /** Everything `/metrics` exposes: process metrics, HTTP metrics (added by the app) and the Telemetry port's. */
   readonly metricsRegistry: Registry;
-  readonly priceCache: CachedPriceSource;
+  readonly priceCache: SharedPriceCache;
   readonly listAcademyProducts: ReturnType<typeof makeListAcademyProducts>;
   readonly getAcademyProduct: ReturnType<typeof makeGetAcademyProduct>;
   readonly checkReadiness: () => Promise<void>;
@@ -95,13 +97,18 @@ export async function buildDeps(config: Config, logger: PinoLogger, hooks: Build
     ? createStripeClient({ secretKey: config.stripe.secretKey, apiUrl: config.stripe.apiUrl, timeoutMs: config.stripe.timeoutMs })
     : null;
   const livePrices = instrumentPriceSource(pickPriceSource(config, stripe, logger), telemetry);
-  const priceCache = cachedPriceSource(livePrices, {
-    ttlMs: config.stripe.priceCacheTtlSeconds * 1000,
-    timeoutMs: config.stripe.timeoutMs,
-    clock: systemClock,
-    logger: logger.child({ component: 'price-cache' }),
-    telemetry,
-  });
+  const priceCacheLogger = logger.child({ component: 'price-cache' });
+  // One replica's price webhook drops every replica's cache within a second (docs/decisions/0024).
+  const priceCache = sharedPriceCache(
+    cachedPriceSource(livePrices, {
+      ttlMs: config.stripe.priceCacheTtlSeconds * 1000,
+      timeoutMs: config.stripe.timeoutMs,
+      clock: systemClock,
+      logger: priceCacheLogger,
+      telemetry,
+    }),
+    { generation: postgresPriceGeneration(database.db), clock: systemClock, logger: priceCacheLogger },
+  );
   // ioredis is loaded only when REDIS_URL is set (it is a large module a single replica does not need).
   const redis = config.redisUrl
     ? (await import('./adapters/redis/redis-client.ts')).createRedisClient(config.redisUrl, logger.child({ component: 'redis' }))
@@ -238,7 +245,7 @@ function checkoutIntentUseCases(
   wired: {
     readonly database: DatabaseHandle;
     readonly intents: CheckoutIntentRepository;
-    readonly priceCache: CachedPriceSource;
+    readonly priceCache: SharedPriceCache;
     /** Straight from the source: a session is priced at what Stripe says now, not what the cache remembers. */
     readonly livePrices: PriceSource;
     readonly academies: AcademyRepository;

@@ -15,7 +15,8 @@ export type { WebhookOutcome } from './stripe-event-once.ts';
 export interface StripeWebhookDeps extends CheckoutPaymentDeps {
   /** Null when STRIPE_WEBHOOK_SECRET is not set. */
   readonly verifier: StripeEventVerifier | null;
-  readonly priceCache: { invalidate(): void };
+  /** Drops the price cache of every replica (docs/decisions/0024); a failure fails the delivery, which Stripe retries. */
+  readonly priceCache: { invalidate(): Promise<void> };
   readonly logger: Logger;
   /** Counts every delivery by type and outcome; none when absent. */
   readonly telemetry?: Pick<Telemetry, 'stripeWebhookEvent'> | undefined;
@@ -60,7 +61,7 @@ async function handle(deps: StripeWebhookDeps, event: StripeWebhookEvent): Promi
       deps.logger.debug(log, 'stripe event ignored');
       return 'ignored';
     }
-    deps.priceCache.invalidate();
+    await deps.priceCache.invalidate();
     deps.logger.info(log, 'stripe catalogue changed; price cache dropped');
     return 'prices_invalidated';
   }

@@ -56,7 +56,6 @@ export function makeSyncAcademies(deps: SyncAcademiesDeps): SyncAcademies {
         await transaction.updateMany(plan.updates);
         await transaction.insertMany(plan.creates);
         await transaction.deactivate(plan.deactivations);
-        await transaction.announceChange();
       }
       return {
         dry_run: dryRun,

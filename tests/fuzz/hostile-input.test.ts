@@ -43,7 +43,7 @@ const app = await buildTestApp({
     receiveStripeWebhook: makeReceiveStripeWebhook({
       verifier: stripeWebhookVerifier('whsec_fuzz'),
       unitOfWork: useCases.unitOfWork,
-      priceCache: { invalidate() {} },
+      priceCache: { async invalidate() {} },
       prices: fakePriceSource([]),
       academies: postgresAcademyRepository(db),
       clock: manualClock(new Date()),

@@ -86,7 +86,7 @@ export async function checkoutHarness(
       receiveStripeWebhook: makeReceiveStripeWebhook({
         verifier: stripeWebhookVerifier(WEBHOOK_SECRET),
         unitOfWork: useCases.unitOfWork,
-        priceCache: { invalidate() {} },
+        priceCache: { async invalidate() {} },
         prices: livePrices,
         academies: postgresAcademyRepository(db),
         teamsPriceLookupKey: settings?.teamsPriceLookupKey,

@@ -35,7 +35,7 @@ function token(claims: JWTPayload, options: { key?: Uint8Array; expiresIn?: numb
 const bearer = async (claims: JWTPayload) => ({ authorization: `Bearer ${await token(claims)}` });
 
 /** Price-cache invalidations, counted (the webhook's only effect on prices). */
-const priceCache = { invalidations: 0, invalidate() { priceCache.invalidations += 1; } };
+const priceCache = { invalidations: 0, async invalidate() { priceCache.invalidations += 1; } };
 
 async function setup(options: { webhookSecret?: string | null } = {}) {
   const webhookSecret = options.webhookSecret === undefined ? WEBHOOK_SECRET : options.webhookSecret;

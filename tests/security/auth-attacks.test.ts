@@ -65,7 +65,7 @@ async function appWith(tokenVerifier: TokenVerifier) {
       receiveStripeWebhook: makeReceiveStripeWebhook({
         verifier: stripeWebhookVerifier(WEBHOOK_SECRET),
         unitOfWork: useCases.unitOfWork,
-        priceCache: { invalidate() {} },
+        priceCache: { async invalidate() {} },
         prices: fakePriceSource([]),
         academies: inMemoryAcademyRepository(),
         clock: manualClock(new Date()),

@@ -50,7 +50,7 @@ async function appWith(options: { teamsPriceLookupKey?: string } = {}) {
       receiveStripeWebhook: makeReceiveStripeWebhook({
         verifier: stripeWebhookVerifier(SECRET),
         unitOfWork: useCases.unitOfWork,
-        priceCache: { invalidate() {} },
+        priceCache: { async invalidate() {} },
         prices,
         academies,
         teamsPriceLookupKey: options.teamsPriceLookupKey,

@@ -9,9 +9,6 @@ import type { Database } from './database.ts';
 /** `pg_advisory_xact_lock` key of the sync: the ASCII bytes of "acadsync" as one bigint. */
 export const SYNC_LOCK_KEY = 7_017_575_214_651_485_795n;
 
-/** Channel of the NOTIFY sent (at commit) when a sync changed academies. */
-export const ACADEMIES_CHANGED_CHANNEL = 'academies_changed';
-
 /**
  * Every batch travels as ONE jsonb parameter unpacked by `jsonb_to_recordset`, so a
  * write is one statement whatever the number of rows, never nears the 65535-parameter
@@ -83,10 +80,6 @@ function syncTransaction(trx: Transaction<Database>): AcademySyncTransaction {
       await write(sql`
         update academies set is_active = false, modified = now()
         where is_active and uuid in (select value::uuid from jsonb_array_elements_text(${jsonParameter(uuids)}::jsonb))`);
-    },
-
-    async announceChange() {
-      await sql`select pg_notify(${ACADEMIES_CHANGED_CHANNEL}, '')`.execute(trx);
     },
   };
 

@@ -17,8 +17,6 @@ export interface AcademySyncTransaction {
   /** Applies the new values; may hand unique keys over between the updated rows (swaps included). */
   updateMany(updates: readonly AcademyUpdate[]): Promise<void>;
   deactivate(uuids: readonly string[]): Promise<void>;
-  /** Tells readers of the catalogue (after commit) that academies changed. */
-  announceChange(): Promise<void>;
 }
 
 /** Serializes syncs: `runExclusive` runs `work` in one transaction that no other sync interleaves with. */

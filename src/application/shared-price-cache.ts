@@ -1,0 +1,63 @@
+import type { CachedPriceSource } from './cached-price-source.ts';
+import type { Clock } from './ports/clock.ts';
+import type { Logger } from './ports/logger.ts';
+import type { PriceGeneration } from './ports/price-generation.ts';
+import type { PriceSource } from './ports/price-source.ts';
+
+/** A price cache every replica drops together: `invalidate` is shared, not local. */
+export type SharedPriceCache = PriceSource & { invalidate(): Promise<void> };
+
+export interface SharedPriceCacheOptions {
+  readonly generation: PriceGeneration;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The shared generation is read at most this often; it bounds how long another replica's change takes (default 1000 ms). */
+  readonly checkIntervalMs?: number;
+}
+
+/**
+ * Makes one replica's price cache follow every replica's webhooks (docs/decisions/0024). `invalidate`
+ * drops this replica's cache and bumps the shared generation; lookups read the generation at most once
+ * per interval (one read shared by concurrent requests, as the catalogue snapshot reads its version) and
+ * drop the cache when it moved. A failed read is logged and retried after the interval: prices are
+ * then served as before, and the catalogue's own database read reports the outage.
+ */
+export function sharedPriceCache(cache: CachedPriceSource, options: SharedPriceCacheOptions): SharedPriceCache {
+  const { generation, clock, logger } = options;
+  const checkIntervalMs = options.checkIntervalMs ?? 1_000;
+  let known: string | undefined;
+  let checkedAt = Number.NEGATIVE_INFINITY;
+  let check: Promise<void> | undefined;
+
+  async function follow(): Promise<void> {
+    const startedAt = clock.now().getTime();
+    try {
+      const current = await generation.current();
+      if (known !== undefined && current !== known) {
+        cache.invalidate();
+        logger.info({ from: known, to: current }, 'prices changed on another replica; price cache dropped');
+      }
+      known = current;
+    } catch (error) {
+      logger.warn({ err: error }, 'could not read the shared price generation; serving cached prices');
+    }
+    checkedAt = startedAt;
+  }
+
+  return {
+    async pricesForLookupKeys(lookupKeys) {
+      if (clock.now().getTime() - checkedAt >= checkIntervalMs) {
+        check ??= follow().finally(() => {
+          check = undefined;
+        });
+        await check;
+      }
+      return cache.pricesForLookupKeys(lookupKeys);
+    },
+    async invalidate() {
+      cache.invalidate();
+      // Dropped just now, after every bump before this one committed: only later bumps need a drop here.
+      known = await generation.bump();
+    },
+  };
+}
