@@ -70,13 +70,13 @@ export function makeCreateCheckoutSession(deps: CreateCheckoutSessionDeps): Crea
     const { gateway, settings } = deps;
     if (!gateway || !settings) throw new CheckoutNotConfiguredError();
     try {
+      // Priced before the row is locked (the product of an intent never changes): the price lookup reads the
+      // academies outside the transaction, which under PGlite's single connection would wait for it forever.
+      const unlocked = await deps.unitOfWork.run(({ intents }) => intents.findByUuid(intentUuid));
+      const price = await priceFor(deps, settings, ownPayable(unlocked, viewer, deps.clock.now()));
       const result = await deps.unitOfWork.run(async ({ intents }) => {
-        const intent = await intents.findByUuid(intentUuid, { forUpdate: true });
-        // Another user's intent is not found (as on GET): uuids cannot be probed, admins included (owner only).
-        if (!intent || intent.userId !== viewer.userId) throw new CheckoutIntentNotFoundError();
         const now = deps.clock.now();
-        assertPayable(intent, now);
-        const price = await priceFor(deps, settings, intent);
+        const intent = ownPayable(await intents.findByUuid(intentUuid, { forUpdate: true }), viewer, now);
         if (intent.stripeCheckoutSessionId !== null) {
           const current = await gateway.retrieve(intent.stripeCheckoutSessionId);
           if (current && reusable(current, intent, price, now)) return { session: current, created: false };
@@ -108,6 +108,14 @@ export function makeCreateCheckoutSession(deps: CreateCheckoutSessionDeps): Crea
       throw error;
     }
   };
+}
+
+/** The viewer's own payable intent, or the error the endpoint answers (checked again once the row is locked). */
+function ownPayable(intent: CheckoutIntent | null, viewer: Principal, now: Date): CheckoutIntent {
+  // Another user's intent is not found (as on GET): uuids cannot be probed, admins included (owner only).
+  if (!intent || intent.userId !== viewer.userId) throw new CheckoutIntentNotFoundError();
+  assertPayable(intent, now);
+  return intent;
 }
 
 /** The price is never the client's: the academy's lookup key (or the Teams setting), then the price source's usable price. */
