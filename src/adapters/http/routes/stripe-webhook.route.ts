@@ -24,7 +24,9 @@ export const stripeWebhookRoutes: FastifyPluginAsyncTypebox<StripeWebhookRouteDe
         security: PUBLIC,
         summary: 'Receive a Stripe event',
         description:
-          'A checkout session that proves its payment marks the intent paid; price.* and product.* events drop the price cache. ' +
+          'A checkout session that proves its payment marks the intent paid; an expired session, or one whose delayed payment failed, ' +
+          "is forgotten by its intent (only the intent's current one) so a new one can be made; each event id takes effect once " +
+          '(a redelivery is a no-op, see docs/decisions/0021); price.* and product.* events drop the price cache. ' +
           'Verified with `Stripe-Signature` and STRIPE_WEBHOOK_SECRET. Every verified event is acknowledged with 200, including sessions refused because they do not prove the payment (see docs/decisions/0013).',
         response: {
           200: described(WebhookReceivedSchema, 'Verified and handled (or deliberately ignored)'),
