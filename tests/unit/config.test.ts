@@ -163,3 +163,10 @@ t.test('reconcile settings: a bounded batch, and a retention longer than Stripe 
   t.same(problemsOf({ RECONCILE_CHECKOUT_SESSIONS_BATCH_SIZE: '0' }).map((p) => p.split(':')[0]), ['RECONCILE_CHECKOUT_SESSIONS_BATCH_SIZE'], 'at least 1');
   t.same(problemsOf({ STRIPE_EVENT_RETENTION_DAYS: '3' }).map((p) => p.split(':')[0]), ['STRIPE_EVENT_RETENTION_DAYS'], 'not inside the 3 days Stripe retries');
 });
+
+t.test('OPENAPI_SERVER_URL is / by default, an http(s) URL when set, and anything else stops start-up naming it', async (t) => {
+  t.equal(loadConfig({}).server.openApiServerUrl, '/');
+  t.equal(loadConfig({ OPENAPI_SERVER_URL: 'https://billing.example.com' }).server.openApiServerUrl, 'https://billing.example.com');
+  t.match(problemsOf({ OPENAPI_SERVER_URL: 'ftp://billing.example.com' }).join('\n'), /OPENAPI_SERVER_URL/);
+  t.match(problemsOf({ OPENAPI_SERVER_URL: 'https://billing example' }).join('\n'), /OPENAPI_SERVER_URL/, 'no whitespace');
+});
