@@ -1,5 +1,5 @@
 /**
- * Issue 14: the purchase flow on the real process, as a front end drives it — list the catalogue, record
+ * Issue 14: the purchase flow on the real process, as a front end drives it (through the client generated from openapi/openapi.json) — list the catalogue, record
  * an intent (JWT), get a Checkout Session, and see the intent paid once Stripe says so: through a signed
  * `checkout.session.completed`, or, with that event lost, through `reconcile-checkout-sessions`. Stripe is
  * the fake server (tests/helpers/fake-stripe.ts) reached through the real SDK by the service and the job.
@@ -8,8 +8,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import createClient from 'openapi-fetch';
 import { SignJWT } from 'jose';
 import Stripe from 'stripe';
+import type { paths } from '../../openapi/schema.d.ts';
 import { checkoutSessionEvent } from '../helpers/fake-stripe-checkout.ts';
 import { startFakeStripe } from '../helpers/fake-stripe.ts';
 import { runCli, startService, type ServiceProcess } from '../helpers/service-process.ts';
@@ -47,37 +49,38 @@ const serviceEnv = {
 let service: ServiceProcess = await startService(serviceEnv);
 t.teardown(() => service.stop('SIGKILL'));
 
-async function call(method: string, path: string, userId?: string, body?: object): Promise<{ status: number; json: Record<string, unknown> }> {
+/** A front end's client, generated from the committed OpenAPI document (a drift between the two breaks these calls or their types). */
+async function clientFor(userId?: string) {
   const headers: Record<string, string> = {};
   if (userId) {
     const token = await new SignJWT({ user_id: userId }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('10m').sign(new TextEncoder().encode(JWT_SECRET));
     headers['authorization'] = `Bearer ${token}`;
   }
-  if (body) headers['content-type'] = 'application/json';
-  const res = await fetch(`${service.baseUrl}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  return createClient<paths>({ baseUrl: service.baseUrl, headers });
 }
 
 /** The front end's steps up to the hosted payment page: list, intent, session. */
 async function startPurchase(t: Test, userId: string): Promise<{ productId: string; intentUuid: string; sessionId: string }> {
-  const list = await call('GET', '/api/v1/academy-products/');
-  t.equal(list.status, 200, 'the catalogue is listed');
-  const academy = (list.json['results'] as Array<{ stripe_product_id: string; name: string }>).find((a) => a.stripe_product_id === 'prod_ai');
+  const list = await (await clientFor()).GET('/api/v1/academy-products/');
+  t.equal(list.response.status, 200, 'the catalogue is listed');
+  const academy = list.data?.results.find((a) => a.stripe_product_id === 'prod_ai');
   t.ok(academy, 'the AI academy is on sale');
   const productId = academy?.stripe_product_id ?? '';
 
-  const intent = await call('POST', '/api/v1/checkout-intents/', userId, { stripe_product_id: productId, quantity: 2 });
-  t.equal(intent.status, 201, 'the intent is recorded');
-  const intentUuid = String(intent.json['uuid']);
+  const learner = await clientFor(userId);
+  const intent = await learner.POST('/api/v1/checkout-intents/', { body: { stripe_product_id: productId, quantity: 2 } });
+  t.equal(intent.response.status, 201, 'the intent is recorded');
+  const intentUuid = intent.data?.uuid ?? '';
 
-  const session = await call('POST', `/api/v1/checkout-intents/${intentUuid}/checkout-session/`, userId);
-  t.equal(session.status, 201, 'a Checkout Session is made');
-  t.match(session.json, { id: /^cs_test_/, url: /^https:\/\/checkout\.stripe\.com\//, expires_at: String }, 'the page to send the learner to');
-  return { productId, intentUuid, sessionId: String(session.json['id']) };
+  const session = await learner.POST('/api/v1/checkout-intents/{uuid}/checkout-session/', { params: { path: { uuid: intentUuid } } });
+  t.equal(session.response.status, 201, 'a Checkout Session is made');
+  t.match(session.data, { id: /^cs_test_/, url: /^https:\/\/checkout\.stripe\.com\//, expires_at: String }, 'the page to send the learner to');
+  return { productId, intentUuid, sessionId: session.data?.id ?? '' };
 }
 
 async function currentIntent(userId: string, productId: string) {
-  return call('GET', `/api/v1/checkout-intents/current/?stripe_product_id=${productId}`, userId);
+  const current = await (await clientFor(userId)).GET('/api/v1/checkout-intents/current/', { params: { query: { stripe_product_id: productId } } });
+  return { status: current.response.status, json: current.data };
 }
 
 t.test('list → intent → session → signed completed event → the intent is paid and current', async (t) => {
@@ -94,8 +97,9 @@ t.test('list → intent → session → signed completed event → the intent is
   const current = await currentIntent('learner-webhook', productId);
   t.equal(current.status, 200);
   t.match(current.json, { uuid: intentUuid, state: 'paid', stripe_checkout_session_id: sessionId, stripe_customer_id: 'cus_e2e_webhook' }, 'current shows it paid');
-  const again = await call('POST', `/api/v1/checkout-intents/${intentUuid}/checkout-session/`, 'learner-webhook');
-  t.match(again, { status: 409, json: { error_code: 'intent_not_payable' } }, 'a paid intent gets no new session');
+  const again = await (await clientFor('learner-webhook')).POST('/api/v1/checkout-intents/{uuid}/checkout-session/', { params: { path: { uuid: intentUuid } } });
+  t.equal(again.response.status, 409, 'a paid intent gets no new session');
+  t.match(again.error, { error_code: 'intent_not_payable' }, 'with the documented code');
 });
 
 t.test('the same purchase with the event lost: reconcile-checkout-sessions marks it paid', async (t) => {

@@ -119,6 +119,13 @@ t.test('events the service does not act on are acknowledged and counted as other
   t.same(await eventRows('evt_ignored_0001'), [], 'and not recorded: it has no effect to make once');
 });
 
+t.test('price and product events share one label, whatever their exact type', async (t) => {
+  for (const type of ['price.updated', 'product.deleted']) {
+    t.equal((await harness.deliver({ ...checkoutSessionEvent(type, { id: 'price_1' }), id: `evt_${type}` })).statusCode, 200, `${type}: acknowledged`);
+  }
+  t.equal(await harness.webhookCount('catalogue', 'prices_invalidated'), 2, 'both counted under catalogue');
+});
+
 t.test('a delivery with a bad signature is counted as unverified and refused', async (t) => {
   const res = await app.inject({
     method: 'POST',
