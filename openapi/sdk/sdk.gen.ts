@@ -138,6 +138,6 @@ export const createCheckoutSession = <ThrowOnError extends boolean = false>(opti
 /**
  * Receive a Stripe event
  *
- * A checkout session that proves its payment marks the intent paid; price.* and product.* events drop the price cache. Verified with `Stripe-Signature` and STRIPE_WEBHOOK_SECRET. Every verified event is acknowledged with 200, including sessions refused because they do not prove the payment (see docs/decisions/0013).
+ * A checkout session that proves its payment marks the intent paid; an expired session, or one whose delayed payment failed, is forgotten by its intent (only the intent's current one) so a new one can be made; each event id takes effect once (a redelivery is a no-op, see docs/decisions/0021); price.* and product.* events drop the price cache. Verified with `Stripe-Signature` and STRIPE_WEBHOOK_SECRET. Every verified event is acknowledged with 200, including sessions refused because they do not prove the payment (see docs/decisions/0013).
  */
 export const receiveStripeWebhook = <ThrowOnError extends boolean = false>(options?: Options<ReceiveStripeWebhookData, ThrowOnError>) => (options?.client ?? client).post<ReceiveStripeWebhookResponses, ReceiveStripeWebhookErrors, ThrowOnError>({ url: '/api/v1/stripe/webhook', ...options });
