@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: the public catalogue against a bare Fastify route in the same process,
- * Stripe and SQL volume per request, a cold burst, and the sync at scale (issue 6).
+ * `npm run bench`: the public catalogue and `/healthz` against a bare Fastify app (no plugins) serving
+ * the same bytes in the same process (issue 13), Stripe and SQL volume per request, a cold burst, and
+ * the sync at scale (issue 6).
  * Targets are checked here and printed as PASS/FAIL; results go to bench/results.json.
  */
 import { spawn } from 'node:child_process';
@@ -16,6 +17,7 @@ import { startFakeCatalog } from '../tests/helpers/fake-catalog.ts';
 import { startFakeStripe, stripePrice } from '../tests/helpers/fake-stripe.ts';
 import { CUSTOMER, academyItem } from '../tests/helpers/sync-harness.ts';
 import { createBenchDatabase } from './databases.ts';
+import { BARE_DETAIL, BARE_HEALTH, BARE_LIST, startBareApp } from './bare-app.ts';
 import { printReport, type EndpointResult, type BenchResults } from './report.ts';
 import { measureServiceRss } from './service-rss.ts';
 import { measureSyncAtScale } from './sync-scale.ts';
@@ -29,7 +31,6 @@ const ROUNDS = 5;
 const ROUND_SECONDS = 2;
 const COLD_REQUESTS = 1_000;
 const LIST = '/api/v1/academy-products/';
-const BASELINE = '/bench/baseline';
 const REPO_ROOT = new URL('..', import.meta.url).pathname;
 
 interface LoadResult {
@@ -126,17 +127,19 @@ async function runBench(): Promise<BenchResults> {
     rateLimit: config.academies.rateLimit,
     metricsRegistry: deps.metricsRegistry,
   });
-  // The baseline: a bare route in the same server (same plugins and global hooks) sending the list's bytes.
-  let baselineBytes = Buffer.alloc(0);
-  app.get(BASELINE, { schema: { hide: true } }, async (_request, reply) => reply.type('application/json; charset=utf-8').send(baselineBytes));
   await app.listen({ host: '127.0.0.1', port: 0 });
   cleanups.unshift(() => app.close());
   const address = app.server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const first = await fetch(`${base}${LIST}`);
-  baselineBytes = Buffer.from(await first.arrayBuffer());
   const etag = first.headers.get('etag') ?? '';
-  const detailId = 'prod_bench_7';
+  const detailPath = `${LIST}prod_bench_7/`;
+  const bodies = {
+    list: Buffer.from(await first.arrayBuffer()),
+    detail: Buffer.from(await (await fetch(`${base}${detailPath}`)).arrayBuffer()),
+  };
+  const bare = await startBareApp(bodies);
+  cleanups.unshift(() => bare.app.close());
 
   // Body serializations are counted by wrapping JSON.stringify (bench only): a list envelope or an
   // academy is a catalogue body; a cached body needs none. (pino's per-request child logger also
@@ -154,19 +157,23 @@ async function runBench(): Promise<BenchResults> {
   const rssSampler = setInterval(() => (peakRssBytes = Math.max(peakRssBytes, process.memoryUsage().rss)), 50);
   cleanups.unshift(async () => clearInterval(rssSampler));
 
+  // Names are what report.ts judges by; `bare …` are the baselines.
   const endpoints = [
-    { name: 'baseline (bare route, same bytes)', path: BASELINE, headers: {} },
-    { name: 'list 200', path: LIST, headers: {} },
-    { name: 'detail 200', path: `${LIST}${detailId}/`, headers: {} },
-    { name: 'list 304 (If-None-Match)', path: LIST, headers: { 'if-none-match': etag } },
+    { name: 'bare list bytes', url: `${bare.base}${BARE_LIST}`, headers: {} },
+    { name: 'list 200', url: `${base}${LIST}`, headers: {} },
+    { name: 'bare detail bytes', url: `${bare.base}${BARE_DETAIL}`, headers: {} },
+    { name: 'detail 200', url: `${base}${detailPath}`, headers: {} },
+    { name: 'list 304 (If-None-Match)', url: `${base}${LIST}`, headers: { 'if-none-match': etag } },
+    { name: 'bare /healthz', url: `${bare.base}${BARE_HEALTH}`, headers: {} },
+    { name: '/healthz', url: `${base}/healthz`, headers: {} },
   ] as const;
-  for (const endpoint of endpoints) await load({ url: `${base}${endpoint.path}`, connections: CONNECTIONS, duration: WARMUP_SECONDS, headers: endpoint.headers });
+  for (const endpoint of endpoints) await load({ url: endpoint.url, connections: CONNECTIONS, duration: WARMUP_SECONDS, headers: endpoint.headers });
 
   const totals = new Map<string, { requests: number; seconds: number; cpuMicros: number; statements: number; stripeCalls: number; stringify: number; statuses: Record<string, number>; latencies: number[]; errors: number }>();
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const endpoint of endpoints) {
       const before = { statements, stripe: stripe.calls, stringify: stringifyCalls, cpu: process.cpuUsage() };
-      const result = await load({ url: `${base}${endpoint.path}`, connections: CONNECTIONS, duration: ROUND_SECONDS, headers: endpoint.headers });
+      const result = await load({ url: endpoint.url, connections: CONNECTIONS, duration: ROUND_SECONDS, headers: endpoint.headers });
       const cpu = { user: result.cpuAtEnd.user - before.cpu.user, system: result.cpuAtEnd.system - before.cpu.system };
       const total = totals.get(endpoint.name) ?? { requests: 0, seconds: 0, cpuMicros: 0, statements: 0, stripeCalls: 0, stringify: 0, statuses: {}, latencies: [], errors: 0 };
       total.requests += result.requests;
@@ -222,6 +229,7 @@ async function runBench(): Promise<BenchResults> {
   clearInterval(rssSampler);
   JSON.stringify = stringify;
   await app.close();
+  await bare.app.close();
   // The same database, now served by the real process alone (PGlite allows one process: close ours first).
   await deps.close();
   depsClosed = true;
@@ -234,7 +242,7 @@ async function runBench(): Promise<BenchResults> {
   return {
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version, database: deps.database.kind, connections: CONNECTIONS, secondsPerEndpoint: ROUNDS * ROUND_SECONDS },
     academies: ACADEMIES,
-    responseBytes: baselineBytes.length,
+    responseBytes: bodies.list.length,
     endpoints: endpointResults,
     peakRssMb: steadyPeakRssBytes / 1_048_576,
     burstPeakRssMb: peakRssBytes / 1_048_576,
