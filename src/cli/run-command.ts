@@ -37,7 +37,9 @@ export async function runCommandLine(commands: readonly Command[], argv: readonl
 
   let config: Config;
   try {
-    config = loadConfig(io.env);
+    // A job sees only the variables it declares (and --help prints): a setting it does not use, wrong or
+    // incomplete (a short JWT secret, half the catalog credentials), cannot stop it.
+    config = loadConfig(command.kind === 'job' ? declaredOnly(io.env, command.variables) : io.env);
   } catch (error) {
     return configFailure(command, error, io);
   }
@@ -75,6 +77,10 @@ function configFailure(command: Command, error: unknown, io: Io): number {
     io.stdout.write(`${JSON.stringify({ ok: false, error_code: 'invalid_configuration', detail: error.message })}\n`);
   }
   return EX_CONFIG;
+}
+
+function declaredOnly(env: Io['env'], variables: readonly string[]): Record<string, string | undefined> {
+  return Object.fromEntries(variables.filter((name) => env[name] !== undefined).map((name) => [name, env[name]]));
 }
 
 function print(stream: NodeJS.WritableStream, text: string, status: number): number {

@@ -95,6 +95,22 @@ t.test('with the database down every job prints one {"ok": false} object and exi
   }
 });
 
+t.test("a job is not stopped by a wrong setting it does not read; serve (which reads them all) is", async (t) => {
+  const closedPort = await freePort();
+  // Each is refused (78) by serve: a short JWT secret, half the catalog credentials.
+  const unused: Record<string, string> = { JWT_SECRET_KEY: 'short', CATALOG_API_URL: 'http://127.0.0.1:9/api/v1/' };
+  const database = { DATABASE_URL: `postgres://app@127.0.0.1:${closedPort}/nowhere` };
+  for (const command of COMMANDS.filter((candidate) => candidate.kind === 'job')) {
+    const notRead = Object.fromEntries(Object.entries(unused).filter(([name]) => !command.variables.includes(name)));
+    if (Object.keys(notRead).length === 0) continue;
+    const result = await cli([command.name], { ...database, ...notRead });
+    t.match(onlyJson(t, result.stdout), { ok: false, error_code: 'database_unavailable' }, `${command.name} ignores ${Object.keys(notRead).join(', ')} and gets as far as the database`);
+  }
+  const served = await cli(['serve'], { ...database, ...unused });
+  t.equal(served.status, 78, 'serve refuses the same settings');
+  t.match(served.stderr, /JWT_SECRET_KEY/, 'naming them');
+});
+
 t.test('an invalid configuration prints the message on stderr, one JSON object for a job, and exits 78', async (t) => {
   const result = await cli(['expire-intents'], { DATABASE_POOL_MAX: '0' });
   t.equal(result.status, 78, 'EX_CONFIG');
