@@ -31,6 +31,7 @@ import { memoizedAcademyRepository } from './application/memoized-academy-reposi
 import { createDatabase, type DatabaseHandle } from './adapters/postgres/database.ts';
 import { migrateToLatest, pendingMigrations } from './adapters/postgres/migrate.ts';
 import { createStripeClient } from './adapters/stripe/client.ts';
+import { currentRequestId } from './adapters/http/request-id.ts';
 import { filePriceSource } from './adapters/stripe/file-price-source.ts';
 import { stripePriceSource } from './adapters/stripe/price-source.ts';
 import { makeCreateOrUpdateIntent, makeCurrentIntent, makeGetIntent, makeListIntents } from './application/checkout-intents.ts';
@@ -94,7 +95,7 @@ export async function buildDeps(config: Config, logger: PinoLogger, hooks: Build
     build: { version: PACKAGE_VERSION, node: process.version },
   });
   const stripe = config.stripe.secretKey
-    ? createStripeClient({ secretKey: config.stripe.secretKey, apiUrl: config.stripe.apiUrl, timeoutMs: config.stripe.timeoutMs })
+    ? createStripeClient({ secretKey: config.stripe.secretKey, apiUrl: config.stripe.apiUrl, timeoutMs: config.stripe.timeoutMs, requestId: currentRequestId })
     : null;
   const livePrices = instrumentPriceSource(pickPriceSource(config, stripe, logger), telemetry);
   const priceCacheLogger = logger.child({ component: 'price-cache' });
@@ -234,7 +235,11 @@ function pickCatalogSource(config: Config, logger: PinoLogger): CatalogSource {
   if (tokenUrl === undefined || clientId === undefined || clientSecret === undefined || missing.length > 0) {
     throw new ConfigError(missing.map(([name]) => `${name}: required when CATALOG_API_URL is set`));
   }
-  return enterpriseCatalogSource({ apiUrl, tokenUrl, clientId, clientSecret, timeoutMs, retries, logger: logger.child({ component: 'catalog' }) });
+  return enterpriseCatalogSource({
+    apiUrl, tokenUrl, clientId, clientSecret, timeoutMs, retries, logger: logger.child({ component: 'catalog' }),
+    // The HTTP request that triggered the call, passed on as X-Request-Id.
+    requestId: currentRequestId,
+  });
 }
 
 export type CheckoutIntentUseCases = ReturnType<typeof checkoutIntentUseCases>;

@@ -14,6 +14,8 @@ export interface Config {
     readonly openApiServerUrl: string;
   };
   readonly logLevel: string;
+  /** LOG_FORMAT; unset → `auto` (pretty on a terminal). */
+  readonly logFormat: 'json' | 'pretty' | 'auto';
   readonly database: {
     readonly url: string | undefined;
     /** What `migrate` connects with: MIGRATION_DATABASE_URL, else DATABASE_URL. */
@@ -124,6 +126,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
       openApiServerUrl: env.OPENAPI_SERVER_URL,
     },
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT ?? 'auto',
     database: {
       url: env.DATABASE_URL,
       migrationUrl: env.MIGRATION_DATABASE_URL ?? env.DATABASE_URL,

@@ -55,7 +55,7 @@ export async function runCommandLine(commands: readonly Command[], argv: readonl
 }
 
 async function runJob(command: JobCommand, config: Config, values: OptionValues, io: Io): Promise<number> {
-  const logger = createLogger(config.logLevel, io.stderr);
+  const logger = createLogger(config.logLevel, io.stderr, config.logFormat);
   try {
     const result = await command.run(config, logger, values);
     return print(io.stdout, `${JSON.stringify({ ok: true, ...result })}\n`, 0);

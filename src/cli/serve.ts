@@ -9,7 +9,7 @@ import type { Config } from '../config.ts';
  * migration is pending), seed the embedded default, listen, drain on SIGTERM.
  */
 export async function serve(config: Config): Promise<void> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, process.stdout, config.logFormat);
   const deps = await buildDeps(config, logger);
   const migrations = config.database.migrateOnServe ? await deps.migrate() : await requireNoPendingMigration(deps);
   // Embedded default: an empty catalogue is filled by the regular sync from examples/catalog/, before listening.

@@ -22,6 +22,8 @@ export const EnvSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info', description: 'fatal|error|warn|info|debug|trace|silent' },
   ),
+  /** Unset: readable lines when stdout (stderr for jobs) is a terminal, else JSON (src/adapters/logging/pino-logger.ts). */
+  LOG_FORMAT: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('pretty')], { description: 'json|pretty' })),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://\\S+$', description: 'postgres:// URL' })),
   /** The role `migrate` connects as (DDL rights); unset → DATABASE_URL. */
   MIGRATION_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://\\S+$', description: 'postgres:// URL' })),

@@ -27,6 +27,8 @@ export interface RecordedRequest {
   /** The raw query string (`?a=1&b=2`), to see duplicated parameters. */
   readonly search: string;
   readonly authorization: string | undefined;
+  /** The `X-Request-Id` the client sent, if any. */
+  readonly requestId: string | undefined;
   /** Parsed form fields of token requests. */
   readonly form?: Readonly<Record<string, string>>;
 }
@@ -183,6 +185,7 @@ export async function startFakeCatalog(options: FakeCatalogOptions = {}): Promis
         query: Object.fromEntries(url.searchParams),
         search: url.search,
         authorization: req.headers.authorization,
+        requestId: singleHeader(req.headers['x-request-id']),
         ...(isToken ? { form: Object.fromEntries(new URLSearchParams(body)) } : {}),
       });
       if (!applyFault(url, res)) route(req, url, body, res);
@@ -219,4 +222,8 @@ export async function startFakeCatalog(options: FakeCatalogOptions = {}): Promis
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+function singleHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
 }

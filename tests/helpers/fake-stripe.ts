@@ -58,6 +58,8 @@ export interface FakeStripe {
   setMode(mode: FakeStripeMode): void;
   setDelay(delayMs: number): void;
   setPrices(prices: readonly WirePrice[]): void;
+  /** The `X-Request-Id` of every request received (prices and Checkout Sessions), in arrival order; undefined when absent. */
+  readonly requestIds: readonly (string | undefined)[];
   /** Checkout Sessions: the sessions made so far, their create requests, and the learner's side (complete, expire). */
   readonly checkout: FakeCheckoutSessions;
   /** Stops listening and drops open connections (hung calls included). */
@@ -82,6 +84,7 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
   let delayMs = options.delayMs ?? 0;
   let prices: readonly WirePrice[] = structuredClone(options.prices ?? examplePrices());
   const requests: FakeStripeRequest[] = [];
+  const requestIds: (string | undefined)[] = [];
 
   const checkout = fakeCheckoutSessions((priceId) => {
     const price = prices.find((candidate) => candidate['id'] === priceId);
@@ -90,6 +93,8 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake-stripe');
+    const requestId = req.headers['x-request-id'];
+    requestIds.push(Array.isArray(requestId) ? requestId.join(', ') : requestId);
     if (url.pathname.startsWith('/v1/checkout/')) {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -143,6 +148,9 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
     },
     get requests() {
       return [...requests];
+    },
+    get requestIds() {
+      return [...requestIds];
     },
     setMode(next) {
       mode = next;

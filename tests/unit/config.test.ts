@@ -170,3 +170,12 @@ t.test('OPENAPI_SERVER_URL is / by default, an http(s) URL when set, and anythin
   t.match(problemsOf({ OPENAPI_SERVER_URL: 'ftp://billing.example.com' }).join('\n'), /OPENAPI_SERVER_URL/);
   t.match(problemsOf({ OPENAPI_SERVER_URL: 'https://billing example' }).join('\n'), /OPENAPI_SERVER_URL/, 'no whitespace');
 });
+
+t.test('LOG_FORMAT: json or pretty; unset is auto (pretty at a terminal); anything else stops start-up naming it', async (t) => {
+  t.equal(loadConfig({}).logFormat, 'auto');
+  t.equal(loadConfig({ LOG_FORMAT: 'json' }).logFormat, 'json');
+  t.equal(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat, 'pretty');
+  const problems = problemsOf({ LOG_FORMAT: 'text' });
+  t.equal(problems.length, 1);
+  t.match(problems[0], /^LOG_FORMAT: .*\(json\|pretty\)/, 'names the setting and its values');
+});

@@ -20,6 +20,8 @@ export interface EnterpriseCatalogOptions {
   readonly backoffBaseMs?: number;
   readonly maxDelayMs?: number;
   readonly onRequest?: (event: CatalogRequestEvent) => void;
+  /** Sent as `X-Request-Id` on every call (see catalog-http.ts). */
+  readonly requestId?: () => string | undefined;
   /** Milliseconds since the epoch; injectable so tests can expire tokens. */
   readonly now?: () => number;
 }

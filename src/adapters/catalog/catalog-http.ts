@@ -16,6 +16,8 @@ export interface CatalogHttpOptions {
   /** Upper bound of one backoff delay and of an honoured Retry-After. */
   readonly maxDelayMs?: number;
   readonly onRequest?: (event: CatalogRequestEvent) => void;
+  /** The id of the request a call is made for (sent as `X-Request-Id`); undefined outside a request (CLI sync). */
+  readonly requestId?: () => string | undefined;
 }
 
 // Spec §4: 429 and every 5xx are transient; any other 4xx is a caller error and never retried.
@@ -50,6 +52,9 @@ export function createCatalogHttp(options: CatalogHttpOptions): Got {
     hooks: {
       beforeRequest: [
         (request, context) => {
+          // Every attempt, the token request included, so enterprise-catalog's logs match ours.
+          const id = options.requestId?.();
+          if (id !== undefined) request.headers['x-request-id'] = id;
           const url = request.url;
           options.onRequest?.({
             method: request.method,

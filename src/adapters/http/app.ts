@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { TokenVerifier } from '../../application/ports/token-verifier.ts';
@@ -11,6 +10,8 @@ import { probeRoutes, type ProbeRouteDeps } from './routes/probes.route.ts';
 import { answerFrameworkError, registerErrorHandlers } from './error-handler.ts';
 import { answerClientError } from './client-error.ts';
 import { serverTimeouts } from './server-timeouts.ts';
+import { requestIdOf, requestIdPlugin } from './request-id.ts';
+import { QuietProbesLogController } from './request-log.ts';
 import { rejectUnstorableInput } from './unstorable-input.ts';
 import type { Registry } from 'prom-client';
 import { metricsPlugin } from './plugins/metrics.ts';
@@ -69,17 +70,16 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
     frameworkErrors: answerFrameworkError,
     // A request Node's parser rejects (timeout, oversized headers, not HTTP) gets the same {detail} body.
     clientErrorHandler: answerClientError,
-    // An incoming x-request-id is kept so one id follows a request across services.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // An incoming x-request-id is kept, when well-formed, so one id follows a request across services.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    // Probe requests log at debug, every other request at info.
+    logController: new QuietProbesLogController(),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandlers(app);
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
+  await app.register(requestIdPlugin);
   app.addHook('preValidation', rejectUnstorableInput);
   await app.register(securityHeadersPlugin);
   if (options.corsAllowedOrigins?.length) await app.register(corsPlugin, { allowedOrigins: options.corsAllowedOrigins });

@@ -1,4 +1,8 @@
-import { pino, stdSerializers, type Logger as PinoLogger } from 'pino';
+import { pino, stdSerializers, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { prettyFactory } from 'pino-pretty';
+
+/** LOG_FORMAT: `json`, `pretty`, or unset (`auto`: pretty when the destination is a terminal, else JSON). */
+export type LogFormat = 'json' | 'pretty' | 'auto';
 
 /** Header paths pino's fast redaction handles on every request line. */
 const REDACTED_PATHS = [
@@ -36,8 +40,12 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   return copy;
 }
 
-/** JSON lines on stdout (spec §7), secrets redacted. */
-export function createLogger(level: string, destination?: NodeJS.WritableStream): PinoLogger {
+/**
+ * JSON lines on stdout (spec §7), secrets redacted; readable lines instead for a person at a terminal
+ * (LOG_FORMAT=pretty, or unset with a TTY). The redaction happens before either format.
+ */
+export function createLogger(level: string, destination: NodeJS.WritableStream = process.stdout, format: LogFormat = 'json'): PinoLogger {
+  const pretty = format === 'pretty' || (format === 'auto' && (destination as { isTTY?: boolean }).isTTY === true);
   return pino(
     {
       level,
@@ -54,6 +62,21 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
         },
       },
     },
-    destination ?? process.stdout,
+    pretty ? prettyLines(destination) : destination,
   );
+}
+
+/**
+ * One readable line per entry (`12:04:05.120 INFO: request completed {"reqId":…}`), formatted in this
+ * thread as each line is written: no worker thread, no buffering, nothing lost at exit. Coloured on a
+ * terminal only, so a redirected file holds no escape codes.
+ */
+function prettyLines(destination: NodeJS.WritableStream): DestinationStream {
+  const format = prettyFactory({
+    colorize: (destination as { isTTY?: boolean }).isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+    singleLine: true,
+  });
+  return { write: (line: string) => void destination.write(format(line)) };
 }

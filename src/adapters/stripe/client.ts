@@ -5,6 +5,8 @@ export interface StripeClientOptions {
   /** STRIPE_API_URL, e.g. `http://127.0.0.1:12111` (stripe-mock, a test fake); unset → api.stripe.com. */
   readonly apiUrl?: string;
   readonly timeoutMs: number;
+  /** The id of the request a call is made for (sent as `X-Request-Id`); undefined outside a request. */
+  readonly requestId?: () => string | undefined;
 }
 
 /** The official SDK, optionally pointed at another host, with no retries of its own. */
@@ -17,6 +19,7 @@ export function createStripeClient(options: StripeClientOptions): Stripe {
     // (The SDK still retries a reset connection once whatever this says: stripe-node#1040.)
     maxNetworkRetries: 0,
     timeout: options.timeoutMs,
+    ...(options.requestId ? { httpClient: withRequestIdHeader(Stripe.createNodeHttpClient(), options.requestId) } : {}),
     ...(options.apiUrl === undefined || options.apiUrl === '' ? {} : apiAddress(options.apiUrl)),
   });
 }
@@ -42,4 +45,19 @@ function apiAddress(apiUrl: string): Pick<Stripe.StripeConfig, 'host' | 'port' |
     port: url.port === '' ? (protocol === 'http' ? 80 : 443) : Number(url.port),
     protocol,
   };
+}
+
+/**
+ * The SDK's own Node client, with `X-Request-Id` added to every call made on behalf of a request, so
+ * Stripe's logs (and a support ticket) can be matched with ours. One wrapper for every call the SDK
+ * makes, instead of a `headers` option at each call site that a new call could forget.
+ */
+function withRequestIdHeader(client: Stripe.HttpClient, requestId: () => string | undefined): Stripe.HttpClient {
+  return Object.assign(Object.create(client) as Stripe.HttpClient, {
+    makeRequest(...[host, port, path, method, headers, data, protocol, timeout]: Parameters<Stripe.HttpClient['makeRequest']>) {
+      const id = requestId();
+      const sent = id === undefined ? headers : { ...headers, 'X-Request-Id': id };
+      return client.makeRequest(host, port, path, method, sent, data, protocol, timeout);
+    },
+  });
 }

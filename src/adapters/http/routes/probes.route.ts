@@ -8,10 +8,14 @@ export interface ProbeRouteDeps {
   readonly checkReadiness: () => Promise<void>;
 }
 
+/** Where the kubelet (and Docker's HEALTHCHECK) asks; their request lines are logged at debug (request-log.ts). */
+export const PROBE_PATHS = ['/healthz', '/readyz'] as const;
+const [LIVENESS, READINESS] = PROBE_PATHS;
+
 /** Kubernetes probes: liveness does no I/O, readiness asks the database. */
 export const probeRoutes: FastifyPluginAsyncTypebox<ProbeRouteDeps> = async (app, deps) => {
   app.get(
-    '/healthz',
+    LIVENESS,
     {
       schema: {
         tags: ['operations'],
@@ -25,7 +29,7 @@ export const probeRoutes: FastifyPluginAsyncTypebox<ProbeRouteDeps> = async (app
     async () => ({ status: 'ok' }),
   );
   app.get(
-    '/readyz',
+    READINESS,
     {
       schema: {
         tags: ['operations'],
