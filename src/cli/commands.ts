@@ -22,7 +22,7 @@ const withDeps = (run: (deps: Deps, options: OptionValues) => Promise<object>) =
 /** The database alone, so the intent CronJobs need no Stripe, catalog or JWT secret. */
 const withIntentJobs = (run: (jobs: Awaited<ReturnType<typeof buildIntentJobs>>) => Promise<object>) => withWiring((config) => buildIntentJobs(config), run);
 
-const LOGGING = ['LOG_LEVEL'];
+const LOGGING = ['LOG_LEVEL', 'LOG_FORMAT'];
 const DATABASE = ['DATABASE_URL', 'PGLITE_DIR', 'DATABASE_POOL_MAX', ...LOGGING];
 const CATALOG = [
   'CATALOG_API_URL',

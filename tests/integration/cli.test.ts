@@ -118,6 +118,15 @@ t.test('an invalid configuration prints the message on stderr, one JSON object f
   t.match(onlyJson(t, result.stdout), { ok: false, error_code: 'invalid_configuration', detail: /DATABASE_POOL_MAX/ }, 'the failure object');
 });
 
+t.test('every job reads LOG_FORMAT, like LOG_LEVEL: listed in its --help, and a wrong value stops it with 78', async (t) => {
+  for (const command of COMMANDS.filter((candidate) => candidate.kind === 'job')) {
+    t.match((await cli([command.name, '--help'])).stdout, /LOG_FORMAT/, `${command.name} --help lists LOG_FORMAT`);
+    const result = await cli([command.name], { LOG_FORMAT: 'text', PGLITE_DIR: join(t.testdir({}), 'pglite') });
+    t.equal(result.status, 78, `${command.name}: EX_CONFIG`);
+    t.match(result.stderr, /LOG_FORMAT/, `${command.name}: names the variable`);
+  }
+});
+
 t.test('serve with a CORS origin no browser sends exits 78 naming CORS_ALLOWED_ORIGINS, before opening any database', async (t) => {
   const result = await cli(['serve'], { CORS_ALLOWED_ORIGINS: 'https://app.example.com/', PGLITE_DIR: join(t.testdir({}), 'pglite') });
   t.equal(result.status, 78, 'EX_CONFIG');
