@@ -913,10 +913,18 @@ export interface components {
                 "application/json": components["schemas"]["DetailError"];
             };
         };
-        /** @description The request headers are too large */
+        /** @description The request (headers and body) was not finished within 30 s; the connection is closed. Carries no `X-Request-Id`. */
+        RequestTimeout: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["DetailError"];
+            };
+        };
+        /** @description The request headers are too large; the connection is closed. Carries no `X-Request-Id`. */
         RequestHeaderFieldsTooLarge: {
             headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
                 [name: string]: unknown;
             };
             content: {
@@ -979,6 +987,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProbeStatus"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
         };
     };
@@ -1001,6 +1010,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProbeStatus"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             /** @description Not ready (database down, or shutting down) */
             503: {
@@ -1072,6 +1082,7 @@ export interface operations {
                     "application/json": components["schemas"]["FieldErrors"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             502: components["responses"]["ServiceFailure"];
@@ -1140,6 +1151,7 @@ export interface operations {
                     "application/json": components["schemas"]["DetailError"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             502: components["responses"]["ServiceFailure"];
@@ -1192,6 +1204,7 @@ export interface operations {
                     "application/json": components["schemas"]["DetailError"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description A write collided; the sync rolled back */
             409: {
                 headers: {
@@ -1265,6 +1278,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["RequestTimeout"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             502: components["responses"]["ServiceFailure"];
             /** @description Authentication is not configured or its keys are unavailable */
@@ -1329,6 +1343,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["RequestTimeout"];
             /** @description The intent cannot be created or updated; `error_code` says why */
             409: {
                 headers: {
@@ -1401,6 +1416,7 @@ export interface operations {
                     "application/json": components["schemas"]["DetailError"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             502: components["responses"]["ServiceFailure"];
             /** @description Authentication is not configured or its keys are unavailable */
@@ -1448,6 +1464,7 @@ export interface operations {
                     "application/json": components["schemas"]["DetailError"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             502: components["responses"]["ServiceFailure"];
             /** @description Authentication is not configured or its keys are unavailable */
@@ -1522,6 +1539,7 @@ export interface operations {
                     "application/json": components["schemas"]["DetailError"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description The move conflicts with the intent or another one; `error_code` says why */
             409: {
                 headers: {
@@ -1608,6 +1626,7 @@ export interface operations {
                     "application/json": components["schemas"]["DetailError"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description The intent cannot be paid now; `error_code` says why */
             409: {
                 headers: {
@@ -1671,6 +1690,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSignatureError"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             502: components["responses"]["ServiceFailure"];
             /** @description STRIPE_WEBHOOK_SECRET is not set */

@@ -580,7 +580,11 @@ export type CheckLivenessData = {
 
 export type CheckLivenessErrors = {
     /**
-     * The request headers are too large
+     * The request (headers and body) was not finished within 30 s; the connection is closed. Carries no `X-Request-Id`.
+     */
+    408: DetailError;
+    /**
+     * The request headers are too large; the connection is closed. Carries no `X-Request-Id`.
      */
     431: DetailError;
 };
@@ -605,7 +609,11 @@ export type CheckReadinessData = {
 
 export type CheckReadinessErrors = {
     /**
-     * The request headers are too large
+     * The request (headers and body) was not finished within 30 s; the connection is closed. Carries no `X-Request-Id`.
+     */
+    408: DetailError;
+    /**
+     * The request headers are too large; the connection is closed. Carries no `X-Request-Id`.
      */
     431: DetailError;
     /**
@@ -665,11 +673,15 @@ export type ListAcademyProductsErrors = {
      */
     400: FieldErrors;
     /**
+     * The request (headers and body) was not finished within 30 s; the connection is closed. Carries no `X-Request-Id`.
+     */
+    408: DetailError;
+    /**
      * Rate limit exceeded (the operation says which budget); retry after `Retry-After` seconds
      */
     429: DetailError;
     /**
-     * The request headers are too large
+     * The request headers are too large; the connection is closed. Carries no `X-Request-Id`.
      */
     431: DetailError;
     /**
@@ -722,11 +734,15 @@ export type GetAcademyProductErrors = {
      */
     404: DetailError;
     /**
+     * The request (headers and body) was not finished within 30 s; the connection is closed. Carries no `X-Request-Id`.
+     */
+    408: DetailError;
+    /**
      * Rate limit exceeded (the operation says which budget); retry after `Retry-After` seconds
      */
     429: DetailError;
     /**
-     * The request headers are too large
+     * The request headers are too large; the connection is closed. Carries no `X-Request-Id`.
      */
     431: DetailError;
     /**
@@ -767,6 +783,10 @@ export type SyncAcademiesErrors = {
      */
     403: DetailError;
     /**
+     * The request (headers and body) was not finished within 30 s; the connection is closed. Carries no `X-Request-Id`.
+     */
+    408: DetailError;
+    /**
      * A write collided; the sync rolled back
      */
     409: AcademySyncConflictError;
@@ -783,7 +803,7 @@ export type SyncAcademiesErrors = {
      */
     429: DetailError;
     /**
-     * The request headers are too large
+     * The request headers are too large; the connection is closed. Carries no `X-Request-Id`.
      */
     431: DetailError;
     /**
@@ -837,7 +857,11 @@ export type ListCheckoutIntentsErrors = {
      */
     401: DetailError;
     /**
-     * The request headers are too large
+     * The request (headers and body) was not finished within 30 s; the connection is closed. Carries no `X-Request-Id`.
+     */
+    408: DetailError;
+    /**
+     * The request headers are too large; the connection is closed. Carries no `X-Request-Id`.
      */
     431: DetailError;
     /**
@@ -878,6 +902,10 @@ export type CreateCheckoutIntentErrors = {
      */
     401: DetailError;
     /**
+     * The request (headers and body) was not finished within 30 s; the connection is closed. Carries no `X-Request-Id`.
+     */
+    408: DetailError;
+    /**
      * The intent cannot be created or updated; `error_code` says why
      */
     409: CheckoutIntentConflictError;
@@ -894,7 +922,7 @@ export type CreateCheckoutIntentErrors = {
      */
     429: DetailError;
     /**
-     * The request headers are too large
+     * The request headers are too large; the connection is closed. Carries no `X-Request-Id`.
      */
     431: DetailError;
     /**
@@ -952,7 +980,11 @@ export type GetCurrentCheckoutIntentErrors = {
      */
     404: DetailError;
     /**
-     * The request headers are too large
+     * The request (headers and body) was not finished within 30 s; the connection is closed. Carries no `X-Request-Id`.
+     */
+    408: DetailError;
+    /**
+     * The request headers are too large; the connection is closed. Carries no `X-Request-Id`.
      */
     431: DetailError;
     /**
@@ -998,7 +1030,11 @@ export type GetCheckoutIntentErrors = {
      */
     404: DetailError;
     /**
-     * The request headers are too large
+     * The request (headers and body) was not finished within 30 s; the connection is closed. Carries no `X-Request-Id`.
+     */
+    408: DetailError;
+    /**
+     * The request headers are too large; the connection is closed. Carries no `X-Request-Id`.
      */
     431: DetailError;
     /**
@@ -1052,6 +1088,10 @@ export type TransitionCheckoutIntentErrors = {
      */
     404: DetailError;
     /**
+     * The request (headers and body) was not finished within 30 s; the connection is closed. Carries no `X-Request-Id`.
+     */
+    408: DetailError;
+    /**
      * The move conflicts with the intent or another one; `error_code` says why
      */
     409: TransitionConflictError;
@@ -1072,7 +1112,7 @@ export type TransitionCheckoutIntentErrors = {
      */
     429: DetailError;
     /**
-     * The request headers are too large
+     * The request headers are too large; the connection is closed. Carries no `X-Request-Id`.
      */
     431: DetailError;
     /**
@@ -1118,6 +1158,10 @@ export type CreateCheckoutSessionErrors = {
      */
     404: DetailError;
     /**
+     * The request (headers and body) was not finished within 30 s; the connection is closed. Carries no `X-Request-Id`.
+     */
+    408: DetailError;
+    /**
      * The intent cannot be paid now; `error_code` says why
      */
     409: CheckoutSessionConflictError;
@@ -1126,7 +1170,7 @@ export type CreateCheckoutSessionErrors = {
      */
     429: DetailError;
     /**
-     * The request headers are too large
+     * The request headers are too large; the connection is closed. Carries no `X-Request-Id`.
      */
     431: DetailError;
     /**
@@ -1167,7 +1211,11 @@ export type ReceiveStripeWebhookErrors = {
      */
     400: WebhookSignatureError;
     /**
-     * The request headers are too large
+     * The request (headers and body) was not finished within 30 s; the connection is closed. Carries no `X-Request-Id`.
+     */
+    408: DetailError;
+    /**
+     * The request headers are too large; the connection is closed. Carries no `X-Request-Id`.
      */
     431: DetailError;
     /**

@@ -34,6 +34,8 @@ t.test('the generated SDK reads the catalogue: filters, retrieve, 304 with If-No
   t.equal(one.data?.prices[0]?.unit_amount_decimal, '15000', 'retrieve by slug with its jpy price');
   const etag = one.response.headers.get('etag');
   t.ok(etag, 'the answer carries an ETag');
+  t.equal(one.response.headers.get('cache-control'), 'public, max-age=60', 'and the documented Cache-Control');
+  t.match(one.response.headers.get('x-ratelimit-remaining'), /^\d+$/, 'and X-RateLimit-Remaining');
 
   const unchanged = await getAcademyProduct({ client, path: { id: 'data-academy' }, headers: { 'if-none-match': etag ?? '' } });
   t.equal(unchanged.response.status, 304, 'the same ETag in If-None-Match is a 304');
@@ -45,16 +47,19 @@ t.test('the generated SDK reads the catalogue: filters, retrieve, 304 with If-No
   t.same(fieldErrors, { academy_uuid: ['Must be a valid UUID.'] }, 'a typed field-errors body');
 
   let throttled: DetailError | undefined;
-  let retryAfter: string | null = null;
+  let throttledHeaders: Headers | undefined;
   for (let i = 0; i < 10 && !throttled; i += 1) {
     const attempt = await listAcademyProducts({ client });
     if (attempt.response.status === 429) {
       throttled = attempt.error as DetailError;
-      retryAfter = attempt.response.headers.get('retry-after');
+      throttledHeaders = attempt.response.headers;
     }
   }
   t.match(throttled, { detail: /^Request was throttled\. Expected available in \d+ seconds\.$/ }, 'a typed 429 within the budget');
-  t.match(retryAfter, /^\d+$/, 'with Retry-After in seconds');
+  // The headers components.responses.TooManyRequests documents.
+  t.match(throttledHeaders?.get('retry-after'), /^\d+$/, 'with Retry-After in seconds');
+  t.match(throttledHeaders?.get('x-ratelimit-limit'), /^\d+$/, 'and X-RateLimit-Limit');
+  t.ok(throttledHeaders?.get('x-request-id'), 'and X-Request-Id');
 });
 
 t.test('the generated SDK runs the checkout-intent operations with real JWTs', async (t) => {

@@ -149,6 +149,7 @@ t.test('shared failures are defined once under components.responses and referenc
     'MethodNotAllowed',
     'PayloadTooLarge',
     'RequestHeaderFieldsTooLarge',
+    'RequestTimeout',
     'ServiceFailure',
     'TooManyRequests',
     'Unauthorized',
@@ -158,6 +159,7 @@ t.test('shared failures are defined once under components.responses and referenc
   t.equal(list?.responses['429']?.$ref, '#/components/responses/TooManyRequests');
   t.equal(list?.responses['502']?.$ref, '#/components/responses/ServiceFailure');
   t.equal(list?.responses['431']?.$ref, '#/components/responses/RequestHeaderFieldsTooLarge');
+  t.equal(list?.responses['408']?.$ref, '#/components/responses/RequestTimeout', 'the stalled-request 408 is documented');
   t.same(Object.keys(list?.responses['200']?.headers ?? {}), [
     'X-Request-Id', 'ETag', 'Cache-Control', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset',
   ], 'the catalogue documents its caching and rate-limit headers');

@@ -53,7 +53,15 @@ const SHARED_RESPONSES: Record<string, Json> = {
     headers: headerRefs('X-Request-Id', 'Retry-After', ...RATE_LIMIT_HEADERS),
     content: json('DetailError'),
   },
-  RequestHeaderFieldsTooLarge: { description: 'The request headers are too large', headers: headerRefs('X-Request-Id'), content: json('DetailError') },
+  // Answered by Node's parser before routing (src/adapters/http/client-error.ts): no request id, connection closed.
+  RequestTimeout: {
+    description: 'The request (headers and body) was not finished within 30 s; the connection is closed. Carries no `X-Request-Id`.',
+    content: json('DetailError'),
+  },
+  RequestHeaderFieldsTooLarge: {
+    description: 'The request headers are too large; the connection is closed. Carries no `X-Request-Id`.',
+    content: json('DetailError'),
+  },
   ServiceFailure: {
     description: 'The database (or another dependency) failed; retry later',
     headers: headerRefs('X-Request-Id'),
@@ -88,7 +96,8 @@ function finishResponses(operation: Json): Json {
     responses['413'] = responseRef('PayloadTooLarge');
     responses['415'] = responseRef('UnsupportedMediaType');
   }
-  // Node's parser answers any request whose headers are too large, probes included.
+  // Node's parser answers any request that stalls or whose headers are too large, probes included.
+  responses['408'] = responseRef('RequestTimeout');
   responses['431'] = responseRef('RequestHeaderFieldsTooLarge');
   return Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
 }
