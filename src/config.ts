@@ -1,4 +1,5 @@
 import { Value } from '@sinclair/typebox/value';
+import { UUID_PATTERN } from './domain/shapes.ts';
 import { EnvSchema, type Env } from './config/env-schema.ts';
 import { parseList, parseObject, parseObjectOfObjects, type SettingResult } from './config/json-settings.ts';
 import { parseCorsOrigins } from './config/cors-origins.ts';
@@ -85,7 +86,6 @@ export class ConfigError extends Error {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Validates the environment against the schema and builds a frozen Config; throws ConfigError. */
 export function loadConfig(source: Readonly<Record<string, string | undefined>>): Config {
@@ -113,7 +113,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
     return parsed ?? { max: 1, windowMs: 1 };
   };
   const customer = env.ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID?.trim();
-  if (customer && !UUID.test(customer)) problems.push('ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID: must be a UUID');
+  if (customer && !UUID_PATTERN.test(customer)) problems.push('ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID: must be a UUID');
   if (env.JWT_SECRET_KEY && env.JWT_JWKS_URL) problems.push('JWT_SECRET_KEY and JWT_JWKS_URL: set one, not both');
   problems.push(...jwtProblems(env));
 

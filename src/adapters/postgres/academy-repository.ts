@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { Academy, AcademyFields } from '../../domain/academy.ts';
 import { ConflictError } from '../../domain/errors.ts';
+import { UUID_PATTERN } from '../../domain/shapes.ts';
 import type { AcademyFilter, AcademyRepository } from '../../application/ports/academy-repository.ts';
 import { isUniqueViolation } from './database.ts';
 import type { Database } from './database.ts';
@@ -9,7 +10,6 @@ import type { AcademyRow, NewAcademyRow } from './tables/academies.ts';
 
 // Comparing a uuid column with a non-UUID string makes PostgreSQL raise 22P02,
 // so identifiers only reach the uuid columns when they have the UUID shape.
-const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type AcademySelect = SelectQueryBuilder<Database, 'academies', AcademyRow>;
 
@@ -21,7 +21,7 @@ export function postgresAcademyRepository(db: Kysely<Database>): AcademyReposito
     async list(filter: AcademyFilter): Promise<Academy[]> {
       let query = selectAll();
       if (filter.academyUuid !== undefined) {
-        if (!UUID_SHAPE.test(filter.academyUuid)) return [];
+        if (!UUID_PATTERN.test(filter.academyUuid)) return [];
         query = query.where('uuid', '=', filter.academyUuid);
       }
       if (filter.productKey !== undefined) query = query.where('product_key', '=', filter.productKey);
@@ -44,7 +44,7 @@ export function postgresAcademyRepository(db: Kysely<Database>): AcademyReposito
             eb('product_key', '=', identifier),
             eb('stripe_product_id', '=', identifier),
           ];
-          if (UUID_SHAPE.test(identifier)) {
+          if (UUID_PATTERN.test(identifier)) {
             matches.push(eb('uuid', '=', identifier), eb('catalog_academy_uuid', '=', identifier));
           }
           return eb.or(matches);

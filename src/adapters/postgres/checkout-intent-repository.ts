@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { CheckoutIntentRepository } from '../../application/ports/checkout-intent-repository.ts';
+import { UUID_PATTERN } from '../../domain/shapes.ts';
 import {
   ACTIVE_STATES_ACADEMY,
   ActiveIntentConflictError,
@@ -13,8 +14,6 @@ import { isExclusionViolation, isUniqueViolation } from './database.ts';
 import type { Database } from './database.ts';
 import type { CheckoutIntentRow } from './tables/checkout-intents.ts';
 
-// Comparing a uuid column with a non-UUID string makes PostgreSQL raise 22P02.
-const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type IntentSelect = SelectQueryBuilder<Database, 'checkout_intents', CheckoutIntentRow>;
 
@@ -46,7 +45,8 @@ export function postgresCheckoutIntentRepository(db: Kysely<Database>): Checkout
     },
 
     async findByUuid(uuid, options = {}) {
-      if (!UUID_SHAPE.test(uuid)) return null;
+      // Comparing a uuid column with a non-UUID string makes PostgreSQL raise 22P02.
+      if (!UUID_PATTERN.test(uuid)) return null;
       let query = selectAll().where('uuid', '=', uuid);
       if (options.forUpdate) query = query.forUpdate();
       const row = await query.executeTakeFirst();

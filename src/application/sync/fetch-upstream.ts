@@ -1,4 +1,5 @@
 import { parseCatalogQueryId } from '../../domain/sync-policies.ts';
+import { isRecord, ownField } from '../../domain/shapes.ts';
 import type { CatalogSource } from '../ports/catalog-source.ts';
 
 export interface Upstream {
@@ -31,12 +32,4 @@ async function defaultCatalogQueryIdOf(source: CatalogSource, customer: string):
     if (id !== null) return id;
   }
   return null;
-}
-
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function ownField(record: Readonly<Record<string, unknown>>, key: string): unknown {
-  return Object.hasOwn(record, key) ? record[key] : undefined;
 }

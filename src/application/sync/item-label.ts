@@ -1,3 +1,4 @@
+import { ownField } from '../../domain/shapes.ts';
 import { canonicalUuid } from '../../domain/sync-policies.ts';
 
 const MAX_NAME_IN_LABEL = 80;
@@ -10,7 +11,7 @@ export function itemLabel(item: unknown, index: number): string {
   const parts = [`#${index + 1}`];
   if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
     const record = item as Record<string, unknown>;
-    const uuid = canonicalUuid(Object.hasOwn(record, 'uuid') ? record['uuid'] : undefined);
+    const uuid = canonicalUuid(ownField(record, 'uuid'));
     if (uuid !== null) parts.push(uuid);
     const name = [record['name'], record['title']].find((value): value is string => typeof value === 'string' && value.trim() !== '');
     if (name !== undefined) parts.push(JSON.stringify(shorten(name.trim())));

@@ -1,5 +1,6 @@
 import { canonicalUuid, foldName, normalizeCatalogItem, passesAllowlist } from '../../domain/sync-policies.ts';
 import type { Allowlist, NormalizationContext, NormalizedAcademy } from '../../domain/sync-policies.ts';
+import { ownField } from '../../domain/shapes.ts';
 import { itemLabel } from './item-label.ts';
 import type { InvalidItemReport } from './sync-report.ts';
 
@@ -53,10 +54,10 @@ export function normalizeItems(items: readonly unknown[], allowlist: Allowlist, 
 function shieldIdentity(item: unknown, catalogUuids: Set<string>, foldedNames: Set<string>): void {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) return;
   const record = item as Record<string, unknown>;
-  const uuid = canonicalUuid(Object.hasOwn(record, 'uuid') ? record['uuid'] : undefined);
+  const uuid = canonicalUuid(ownField(record, 'uuid'));
   if (uuid !== null) catalogUuids.add(uuid);
   for (const key of ['name', 'title']) {
-    const value = Object.hasOwn(record, key) ? record[key] : undefined;
+    const value = ownField(record, key);
     if (typeof value === 'string' && value.trim() !== '') foldedNames.add(foldName(value));
   }
 }

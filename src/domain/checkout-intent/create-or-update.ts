@@ -1,3 +1,5 @@
+import { MAX_INT32 } from '../shapes.ts';
+import { SLUG_PATTERN } from '../sync/slug.ts';
 import { FailedIntentExistsError, InvalidCheckoutIntentRequestError, SlugReservationError } from './errors.ts';
 import type { CheckoutIntent, NewCheckoutIntent, TermsMetadata } from './intent.ts';
 import { TEAMS_PRODUCT_ID } from './intent.ts';
@@ -43,7 +45,6 @@ export type CreateOrUpdatePlan =
   | { readonly action: 'create'; readonly fields: NewCheckoutIntent }
   | { readonly action: 'update'; readonly intent: CheckoutIntent; readonly fields: ReopenedFields };
 
-const SLUG = /^[A-Za-z0-9_-]+$/;
 /** terms_metadata bounds (issue 15): serialized JSON size in UTF-8 bytes, and top-level keys. */
 export const MAX_TERMS_METADATA_BYTES = 4_096;
 export const MAX_TERMS_METADATA_KEYS = 50;
@@ -51,7 +52,7 @@ const COUNTRY = /^[A-Za-z]{2}$/;
 const CONTROL = /\p{Cc}/u;
 const MAX_TEXT = 255;
 // Postgres `integer`: a larger quantity would fail in the database as a 500, not a 400.
-const MAX_QUANTITY = 2_147_483_647;
+const MAX_QUANTITY = MAX_INT32;
 
 /** Throws InvalidCheckoutIntentRequestError (`checkout_intent.invalid_request`) naming the first bad field. */
 export function validateCreateIntentRequest(request: CreateIntentRequest): ValidCreateIntentRequest {
@@ -145,7 +146,7 @@ function validateEnterprise(slug: string | null, name: string | null): ValidCrea
   if (slug === null && name === null) return null;
   if (slug === null) invalid('enterprise_slug', 'enterprise_slug and enterprise_name must be given together.');
   if (name === null) invalid('enterprise_name', 'enterprise_slug and enterprise_name must be given together.');
-  if (!SLUG.test(slug) || slug.length > MAX_TEXT) {
+  if (!SLUG_PATTERN.test(slug) || slug.length > MAX_TEXT) {
     invalid('enterprise_slug', 'enterprise_slug must be letters, digits, "-" or "_" (at most 255).');
   }
   const trimmedName = name.trim();

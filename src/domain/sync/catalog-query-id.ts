@@ -1,5 +1,7 @@
+import { MAX_INT32 } from '../shapes.ts';
+
 /** PostgreSQL `integer` holds catalog_query_id and display_order, so larger values are not storable. */
-export const MAX_STORED_INTEGER = 2_147_483_647;
+export const MAX_STORED_INTEGER = MAX_INT32;
 
 const ASCII_DIGITS = /^[0-9]+$/;
 

@@ -1,10 +1,12 @@
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { UUID_PATTERN } from '../shapes.ts';
+
+export { isRecord, ownField } from '../shapes.ts';
 
 /** The lower-case hyphenated form of a UUID (any version), or null for anything else. */
 export function canonicalUuid(value: unknown): string | null {
   if (typeof value !== 'string') return null;
   const candidate = value.trim().toLowerCase();
-  return UUID.test(candidate) ? candidate : null;
+  return UUID_PATTERN.test(candidate) ? candidate : null;
 }
 
 /**
@@ -18,11 +20,3 @@ export function foldName(name: string): string {
   return name.trim().toLowerCase();
 }
 
-/** Own properties only, so keys like `constructor` or `__proto__` never reach the prototype. */
-export function ownField(record: Readonly<Record<string, unknown>>, key: string): unknown {
-  return Object.hasOwn(record, key) ? record[key] : undefined;
-}
-
-export function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -1,5 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CHECKOUT_INTENT_STATES, type CheckoutIntentState } from '../../../domain/checkout-intent.ts';
+import { MAX_INT32 } from '../../../domain/shapes.ts';
+import { SLUG_PATTERN } from '../../../domain/sync-policies.ts';
 import { ref } from './described.ts';
 import { nullable } from './nullable.ts';
 
@@ -75,9 +77,9 @@ export const CheckoutIntentListSchema = Type.Object(
 
 export const CreateIntentBodySchema = Type.Object(
   {
-    quantity: Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Number of seats' }),
+    quantity: Type.Integer({ minimum: 1, maximum: MAX_INT32, description: 'Number of seats' }),
     enterprise_slug: Type.Optional(
-      nullable(Type.String({ maxLength: 255, pattern: '^[A-Za-z0-9_-]+$', description: 'Slug to reserve for the enterprise' })),
+      nullable(Type.String({ maxLength: 255, pattern: SLUG_PATTERN.source, description: 'Slug to reserve for the enterprise' })),
     ),
     enterprise_name: Type.Optional(nullable(Type.String({ maxLength: 255, description: 'Name of the enterprise' }))),
     country: Type.Optional(nullable(Type.String({ description: 'ISO 3166-1 alpha-2' }))),
