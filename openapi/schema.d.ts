@@ -945,7 +945,7 @@ export interface components {
     parameters: never;
     requestBodies: never;
     headers: {
-        /** @description Id of this request, in the logs too: the caller’s own `x-request-id` when it is acceptable, else a new uuid */
+        /** @description Id of this request, in the logs and sent on to Stripe and enterprise-catalog: the caller’s own `x-request-id` when it is 1–128 characters of `[A-Za-z0-9._:-]`, else a new uuid */
         "X-Request-Id": string;
         /** @description Strong validator of the body; send it back in `If-None-Match` */
         ETag: string;

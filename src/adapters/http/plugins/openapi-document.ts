@@ -16,7 +16,7 @@ const RATE_LIMIT_HEADERS = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-Rat
 
 const HEADERS: Record<string, Json> = {
   'X-Request-Id': header(
-    'Id of this request, in the logs too: the caller’s own `x-request-id` when it is acceptable, else a new uuid',
+    'Id of this request, in the logs and sent on to Stripe and enterprise-catalog: the caller’s own `x-request-id` when it is 1–128 characters of `[A-Za-z0-9._:-]`, else a new uuid',
     { type: 'string', examples: ['4b2f9d8e-0f57-4c1e-9a51-0b6f1e0d2c11'] },
   ),
   ETag: header('Strong validator of the body; send it back in `If-None-Match`', { type: 'string', examples: ['"q3Jz8Rk1c0bHVmQ2dGhlLXRhZw"'] }),
