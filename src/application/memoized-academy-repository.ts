@@ -22,7 +22,7 @@ export interface MemoizedAcademyRepositoryOptions {
  * that finds it due; a failed read rejects like any database failure (→ 502) and is retried
  * by the next request, so an answer is never older than the interval. Concurrent misses of
  * one key share one query. The same array / object instance is returned until the snapshot
- * is dropped, which lets callers memoize on identity. `count` and `insert` pass through.
+ * is dropped, which lets callers memoize on identity. `count` passes through.
  */
 export function memoizedAcademyRepository(inner: AcademyRepository, options: MemoizedAcademyRepositoryOptions): AcademyRepository {
   const { clock, logger } = options;
@@ -92,11 +92,6 @@ export function memoizedAcademyRepository(inner: AcademyRepository, options: Mem
     },
     count() {
       return inner.count();
-    },
-    async insert(fields) {
-      const academy = await inner.insert(fields);
-      drop();
-      return academy;
     },
   };
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { compareAcademies, ACADEMY_FIELD_DEFAULTS, type Academy, type AcademyFields } from '../../src/domain/academy.ts';
-import { ConflictError } from '../../src/domain/errors.ts';
 import type { AcademyFilter, AcademyRepository } from '../../src/application/ports/academy-repository.ts';
 
 /** A plain-object AcademyRepository for use-case and HTTP tests; `failWith` simulates a database outage. */
@@ -36,24 +35,14 @@ export function inMemoryAcademyRepository(seed: readonly Partial<AcademyFields>[
       touch();
       return repo.rows.length;
     },
-    async insert(fields: AcademyFields) {
-      touch();
-      if (repo.rows.some((a) => a.name.toLowerCase() === fields.name.toLowerCase())) {
-        throw new ConflictError('academy.conflict', 'An academy with the same name already exists.');
-      }
-      const now = new Date();
-      const academy: Academy = { ...fields, uuid: randomUUID(), created: now, modified: now };
-      repo.rows.push(academy);
-      return academy;
-    },
   };
   function touch(): void {
     repo.calls += 1;
     if (repo.failWith) throw repo.failWith;
   }
+  const now = new Date();
   for (const [index, fields] of seed.entries()) {
-    void repo.insert({ ...ACADEMY_FIELD_DEFAULTS, name: `Academy ${index}`, ...fields });
+    repo.rows.push({ ...ACADEMY_FIELD_DEFAULTS, name: `Academy ${index}`, ...fields, uuid: randomUUID(), created: now, modified: now });
   }
-  repo.calls = 0;
   return repo;
 }

@@ -31,7 +31,6 @@ function setup() {
     list: async () => state.academies,
     findByIdentifier: async (identifier) => state.academies.find((a) => a.slug === identifier) ?? null,
     count: async () => state.academies.length,
-    insert: () => Promise.reject(new Error('not used')),
   };
   // Like the price cache: a new Map on every call, the same Price objects until a refresh.
   const priceSource: PriceSource = { pricesForLookupKeys: async (keys) => new Map(keys.flatMap((k) => (prices.has(k) ? [[k, prices.get(k) as Price]] : []))) };
@@ -82,7 +81,7 @@ t.test('the list returns its last result at once when the price source answers w
       return answer;
     },
   };
-  const repository: AcademyRepository = { list: async () => state.academies, findByIdentifier: async () => null, count: async () => 0, insert: () => Promise.reject(new Error('not used')) };
+  const repository: AcademyRepository = { list: async () => state.academies, findByIdentifier: async () => null, count: async () => 0 };
   const list = makeListAcademyProducts({ academies: repository, prices: priceSource, thumbnailBaseUrl: '', logger: silentLogger });
   const first = await list({});
   t.equal(await list({}), first, 'the same result object');
@@ -99,7 +98,7 @@ t.test('the detail asks the price source with the same keys array each time, so 
       return new Map([['a_key', usdPrice('a_key')]]);
     },
   };
-  const repository: AcademyRepository = { list: async () => state.academies, findByIdentifier: async () => state.academies[0] ?? null, count: async () => 0, insert: () => Promise.reject(new Error('not used')) };
+  const repository: AcademyRepository = { list: async () => state.academies, findByIdentifier: async () => state.academies[0] ?? null, count: async () => 0 };
   const get = makeGetAcademyProduct({ academies: repository, prices: priceSource, thumbnailBaseUrl: '', logger: silentLogger });
   await get('a');
   await get('a');

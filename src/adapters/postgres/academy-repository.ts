@@ -1,10 +1,8 @@
 import { sql } from 'kysely';
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { Academy, AcademyFields } from '../../domain/academy.ts';
-import { ConflictError } from '../../domain/errors.ts';
 import { UUID_PATTERN } from '../../domain/shapes.ts';
 import type { AcademyFilter, AcademyRepository } from '../../application/ports/academy-repository.ts';
-import { isUniqueViolation } from './database.ts';
 import type { Database } from './database.ts';
 import type { AcademyRow, NewAcademyRow } from './tables/academies.ts';
 
@@ -62,18 +60,6 @@ export function postgresAcademyRepository(db: Kysely<Database>): AcademyReposito
         .executeTakeFirstOrThrow();
       return Number(total);
     },
-
-    async insert(fields: AcademyFields): Promise<Academy> {
-      try {
-        const row = await db.insertInto('academies').values(toRow(fields)).returningAll().executeTakeFirstOrThrow();
-        return toAcademy(row);
-      } catch (error) {
-        if (isUniqueViolation(error)) {
-          throw new ConflictError('academy.conflict', `An academy with the same ${conflictingField(error)} already exists.`);
-        }
-        throw error;
-      }
-    },
   };
 }
 
@@ -127,12 +113,4 @@ export function toAcademy(row: AcademyRow): Academy {
     created: new Date(row.created),
     modified: new Date(row.modified),
   };
-}
-
-/** Names the clashing field from the constraint, without leaking SQL into the message. */
-function conflictingField(error: unknown): string {
-  const constraint =
-    typeof error === 'object' && error !== null && 'constraint' in error ? String(error.constraint) : '';
-  const match = /^academies_(.+?)_(?:lower_)?key$/.exec(constraint);
-  return match?.[1] ?? 'unique field';
 }

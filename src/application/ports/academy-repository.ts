@@ -1,4 +1,4 @@
-import type { Academy, AcademyFields } from '../../domain/academy.ts';
+import type { Academy } from '../../domain/academy.ts';
 
 export interface AcademyFilter {
   /** Only the academy with this uuid (its own uuid). */
@@ -11,11 +11,10 @@ export interface AcademyFilter {
   readonly includeInactive?: boolean;
 }
 
-/** Reads and writes academies; results always come in the default order. */
+/** Reads academies (the sync writes them, through its own store); results always come in the default order. */
 export interface AcademyRepository {
   list(filter: AcademyFilter): Promise<Academy[]>;
   /** First academy (default order) whose uuid, catalog_academy_uuid, slug, product_key or stripe_product_id equals `identifier`. */
   findByIdentifier(identifier: string): Promise<Academy | null>;
   count(): Promise<number>;
-  insert(fields: AcademyFields): Promise<Academy>;
 }
