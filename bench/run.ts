@@ -126,6 +126,7 @@ async function runBench(): Promise<BenchResults> {
     trustProxy: 0,
     rateLimit: config.academies.rateLimit,
     metricsRegistry: deps.metricsRegistry,
+    docsEnabled: config.server.docsEnabled,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   cleanups.unshift(() => app.close());

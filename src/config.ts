@@ -9,6 +9,10 @@ export interface Config {
   readonly server: {
     readonly host: string;
     readonly port: number;
+    /** METRICS_PORT: where `/metrics` is served (never on `port`); 0 = no metrics listener. */
+    readonly metricsPort: number;
+    /** DOCS_ENABLED: whether `/docs` and `/openapi.json` are served on `port`. */
+    readonly docsEnabled: boolean;
     readonly trustProxy: number;
     readonly shutdownGraceMs: number;
     /** OPENAPI_SERVER_URL: the `servers` URL of the OpenAPI document (`/` = wherever it is served from). */
@@ -116,11 +120,15 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
   if (customer && !UUID_PATTERN.test(customer)) problems.push('ACADEMY_SYNC_ENTERPRISE_CUSTOMER_UUID: must be a UUID');
   if (env.JWT_SECRET_KEY && env.JWT_JWKS_URL) problems.push('JWT_SECRET_KEY and JWT_JWKS_URL: set one, not both');
   problems.push(...jwtProblems(env));
+  if (int(env.METRICS_PORT) !== 0 && int(env.METRICS_PORT) === int(env.PORT)) problems.push('METRICS_PORT: must differ from PORT (or be 0: no metrics listener)');
 
   const config: Config = {
     server: {
       host: env.HOST,
       port: int(env.PORT),
+      metricsPort: int(env.METRICS_PORT),
+      // Unset: served by the embedded default (a laptop), not where a database is configured (decision 0020).
+      docsEnabled: env.DOCS_ENABLED === undefined ? env.DATABASE_URL === undefined : env.DOCS_ENABLED === 'true',
       trustProxy: int(env.TRUST_PROXY),
       shutdownGraceMs: int(env.SHUTDOWN_GRACE_MS),
       openApiServerUrl: env.OPENAPI_SERVER_URL,

@@ -1,12 +1,14 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from '../adapters/http/app.ts';
+import { buildMetricsServer } from '../adapters/http/metrics-server.ts';
 import { createLogger } from '../adapters/logging/pino-logger.ts';
 import { buildDeps } from '../composition-root.ts';
 import type { Config } from '../config.ts';
 
 /**
  * `academy-billing serve`: migrate (or, with MIGRATE_ON_SERVE=false, refuse to start while a
- * migration is pending), seed the embedded default, listen, drain on SIGTERM.
+ * migration is pending), seed the embedded default, listen (the API on PORT, `/metrics` on
+ * METRICS_PORT), drain on SIGTERM.
  */
 export async function serve(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel, process.stdout, config.logFormat);
@@ -24,8 +26,9 @@ export async function serve(config: Config): Promise<void> {
       // (probes are refused), so the pod's preStop sleep is what gives endpoints time to drop it.
       checkReadiness: () => (draining ? Promise.reject(new Error('shutting down')) : deps.checkReadiness()),
     },
-    { logger, trustProxy: config.server.trustProxy, openApiServerUrl: config.server.openApiServerUrl, rateLimit: { ...config.academies.rateLimit, redis: deps.redis, authenticatedWrites: config.authenticatedWriteRateLimit }, metricsRegistry: deps.metricsRegistry, corsAllowedOrigins: config.corsAllowedOrigins },
+    { logger, trustProxy: config.server.trustProxy, openApiServerUrl: config.server.openApiServerUrl, rateLimit: { ...config.academies.rateLimit, redis: deps.redis, authenticatedWrites: config.authenticatedWriteRateLimit }, metricsRegistry: deps.metricsRegistry, corsAllowedOrigins: config.corsAllowedOrigins, docsEnabled: config.server.docsEnabled },
   );
+  const metricsServer = config.server.metricsPort === 0 ? undefined : await buildMetricsServer(deps.metricsRegistry, { logger });
   const onTimeout = (delay: number): void =>
     // close-with-grace then exits 1; its own line ("killed by timeout") names neither the cause nor the setting.
     logger.error({ shutdownGraceMs: delay }, `shutdown exceeded SHUTDOWN_GRACE_MS (${delay} ms): exiting 1, in-flight requests cut`);
@@ -34,7 +37,13 @@ export async function serve(config: Config): Promise<void> {
     if (err) logger.error({ err }, 'closing after an unexpected error');
     else logger.info({ signal }, 'shutting down: finishing in-flight requests');
     await app.close();
+    // Closed after the API: the drain itself can still be scraped.
+    await metricsServer?.close();
     await deps.close();
+  });
+  // The metrics port first: a port already taken stops start-up before the API takes traffic.
+  await metricsServer?.listen({ host: config.server.host, port: config.server.metricsPort }).catch((error: unknown) => {
+    throw new Error(`METRICS_PORT ${config.server.metricsPort}: cannot listen (${error instanceof Error ? error.message : String(error)}); set another port, or 0 for none`);
   });
   await app.listen({ host: config.server.host, port: config.server.port });
 }

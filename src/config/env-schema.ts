@@ -18,6 +18,10 @@ const Json = (description: string) => Type.String({ default: '', description });
 export const EnvSchema = Type.Object({
   PORT: Integer(0, 65535, '3000'),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  /** Prometheus `/metrics` on its own listener (same HOST), never on PORT; `0` starts no metrics listener. */
+  METRICS_PORT: Integer(0, 65535, '9464'),
+  /** `/docs` and `/openapi.json` on PORT; unset: on for the embedded default (no DATABASE_URL), off otherwise. */
+  DOCS_ENABLED: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true|false' })),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info', description: 'fatal|error|warn|info|debug|trace|silent' },

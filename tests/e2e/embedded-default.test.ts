@@ -12,7 +12,7 @@ t.test('the real process with no configuration serves the example catalogue with
   const data = body.results.find((r) => r.name === 'Data Academy');
   t.same(data?.prices.map((p) => [p.currency, p.unit_amount_decimal]), [['jpy', '15000']], 'the jpy price is zero-decimal');
   t.ok(body.results.every((r) => r.name !== 'Legacy Mainframe Academy'), 'the inactive example is hidden');
-  const metrics = await (await fetch(`${service.baseUrl}/metrics`)).text();
+  const metrics = await (await fetch(service.metricsUrl)).text();
   for (const name of ['http_requests_total', 'academy_price_cache_lookups_total', 'academy_upstream_calls_total', 'academy_sync_last_run_success', 'process_resident_memory_bytes']) {
     t.match(metrics, new RegExp(`^${name}`, 'm'), `/metrics exposes ${name}`);
   }

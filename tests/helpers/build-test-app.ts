@@ -21,8 +21,10 @@ export interface TestAppOptions {
   /** A pino logger (or `false`) for tests that read the logs. */
   readonly logger?: AppOptions['logger'];
   readonly trustProxy?: number;
-  /** The registry `/metrics` serves; a fresh one per app when absent. */
+  /** The registry HTTP metrics are recorded into; a fresh one per app when absent. */
   readonly metricsRegistry?: Registry;
+  /** DOCS_ENABLED (default true: the OpenAPI document is generated from this app). */
+  readonly docsEnabled?: boolean;
   readonly checkReadiness?: () => Promise<void>;
   /** CORS_ALLOWED_ORIGINS; none by default, as in production. */
   readonly corsAllowedOrigins?: readonly string[];
@@ -59,6 +61,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<FastifyInst
       metricsRegistry: options.metricsRegistry ?? new Registry(),
       ...(options.corsAllowedOrigins ? { corsAllowedOrigins: options.corsAllowedOrigins } : {}),
       openApiServerUrl: options.openApiServerUrl,
+      docsEnabled: options.docsEnabled ?? true,
     },
   );
 }

@@ -8,6 +8,8 @@ export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
 
 export interface ServiceProcess {
   readonly baseUrl: string;
+  /** The metrics listener (METRICS_PORT, a free port of its own unless `env` sets one). */
+  readonly metricsUrl: string;
   readonly child: ChildProcessWithoutNullStreams;
   /** Everything the process wrote so far. */
   output(): { stdout: string; stderr: string };
@@ -29,14 +31,16 @@ export function freePort(): Promise<number> {
 
 /**
  * Starts `academy-billing serve` (after `nodeArgs`, e.g. a preload) as a real process with only the given variables (plus a private
- * PGlite directory unless DATABASE_URL is given) and waits until /readyz answers 200.
+ * PGlite directory unless DATABASE_URL is given, and a free METRICS_PORT so processes run side by side)
+ * and waits until /readyz answers 200.
  */
 export async function startService(env: Record<string, string> = {}, readyWithinMs = 240_000, nodeArgs: readonly string[] = []): Promise<ServiceProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'academy-billing-'));
   const port = await freePort();
+  const metricsPort = env.METRICS_PORT ?? String(await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'src/main.ts', 'serve'], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: String(port), PGLITE_DIR: join(dataDir, 'pglite'), ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: metricsPort, PGLITE_DIR: join(dataDir, 'pglite'), ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -48,6 +52,7 @@ export async function startService(env: Record<string, string> = {}, readyWithin
   const baseUrl = `http://127.0.0.1:${port}`;
   const service: ServiceProcess = {
     baseUrl,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     child,
     exited,
     output: () => ({ stdout, stderr }),

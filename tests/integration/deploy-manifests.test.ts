@@ -19,8 +19,6 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 const DEPLOY = join(ROOT, 'deploy');
 /** Belong in the Secret, never the ConfigMap: credentials, or URLs that may embed one. */
 const SENSITIVE = ['DATABASE_URL', 'MIGRATION_DATABASE_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'CATALOG_CLIENT_SECRET', 'JWT_SECRET_KEY', 'REDIS_URL'];
-/** The ports the manifests must keep off the public Service: Prometheus' (issue 15: METRICS_PORT, 9464 by default). */
-const METRICS_PORT = 9464;
 /** Variables the manifests may set that loadConfig does not read: Node's own and OpenTelemetry's (docs/decisions/0019). */
 const PROCESS_VARIABLES = ['NODE_OPTIONS', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME'];
 const SCHEDULED_COMMANDS = ['sync', 'expire-intents', 'mark-stalled-intents', 'reconcile-checkout-sessions'];
@@ -339,6 +337,8 @@ const [namespace] = ofKind('Namespace');
 if (!deployment || !configMap || !namespace) throw new Error(`${overlay} renders no Deployment, ConfigMap or Namespace`);
 const configData = configMap.data ?? {};
 const port = Number(configData.PORT ?? EnvSchema.properties.PORT.default);
+/** The port `serve` serves /metrics on, which the manifests must keep off the public Service (issue 15). */
+const metricsPort = Number(configData.METRICS_PORT ?? EnvSchema.properties.METRICS_PORT.default);
 const apiContainer = deployment.spec.template.spec.containers[0];
 if (!apiContainer) throw new Error('the Deployment has no container');
 const services = ofKind('Service') as unknown as Array<Manifest<ServiceSpec>>;
@@ -453,8 +453,9 @@ await t.test('probes, the Service and the image name the container port the app 
 });
 
 await t.test('the metrics port is scraped, never public', async (t) => {
-  t.equal(apiContainer.ports?.find((p) => p.name === 'metrics')?.containerPort, METRICS_PORT, `the container port "metrics" is ${METRICS_PORT}`);
-  t.notOk(publicService?.spec.ports.some((p) => p.targetPort === 'metrics' || p.targetPort === METRICS_PORT), 'the public Service does not expose it');
+  t.not(metricsPort, 0, 'METRICS_PORT is not 0 (no listener) where Prometheus scrapes');
+  t.equal(apiContainer.ports?.find((p) => p.name === 'metrics')?.containerPort, metricsPort, `the container port "metrics" is METRICS_PORT ${metricsPort}`);
+  t.notOk(publicService?.spec.ports.some((p) => p.targetPort === 'metrics' || p.targetPort === metricsPort), 'the public Service does not expose it');
   t.equal(metricsServices.length, 1, 'one metrics Service');
   const [metrics] = metricsServices;
   t.equal(metrics?.spec.clusterIP, 'None', `${metrics?.file}: headless (endpoints for the scraper, no load-balanced address)`);
@@ -465,6 +466,11 @@ await t.test('the metrics port is scraped, never public', async (t) => {
     t.notOk(publicService && isSubset(monitor.spec.selector.matchLabels, publicService.metadata.labels), `${monitor.file}: not the public one`);
     t.same(monitor.spec.endpoints.map((e) => [e.port, e.path]), [['metrics', '/metrics']], `${monitor.file}: scrapes /metrics on the metrics port`);
   }
+});
+
+await t.test('/docs and /openapi.json are switched explicitly, and off in production', async (t) => {
+  t.ok(['true', 'false'].includes(configData.DOCS_ENABLED ?? ''), `DOCS_ENABLED is set, not left to the default (${configData.DOCS_ENABLED})`);
+  if (overlay.startsWith('production')) t.equal(configData.DOCS_ENABLED, 'false', 'production serves no API documentation');
 });
 
 await t.test('the NetworkPolicy admits the ingress controller to the API port and monitoring to the metrics port, nothing else', async (t) => {

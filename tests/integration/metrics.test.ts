@@ -1,6 +1,7 @@
 import t from 'tap';
 import { Registry } from 'prom-client';
 import { prometheusTelemetry } from '../../src/adapters/metrics/prometheus-telemetry.ts';
+import { buildMetricsServer } from '../../src/adapters/http/metrics-server.ts';
 import { cachedPriceSource } from '../../src/application/cached-price-source.ts';
 import { instrumentCatalogSource, instrumentPriceSource, instrumentSync } from '../../src/application/instrumented-sources.ts';
 import { systemStopwatch } from '../../src/application/ports/clock.ts';
@@ -55,7 +56,10 @@ async function setup() {
     metricsRegistry: registry,
   });
   t.teardown(() => app.close());
-  const scrape = async () => (await app.inject({ url: '/metrics' })).body;
+  // Scraped where `serve` serves it: the metrics listener over the same registry, not the public app.
+  const metricsServer = await buildMetricsServer(registry, { logger: false });
+  t.teardown(() => metricsServer.close());
+  const scrape = async () => (await metricsServer.inject({ url: '/metrics' })).body;
   return { app, stripe, scrape, sync, intentCounts, reads: () => intentReads, advance: (ms: number) => (now += ms), failSync: () => (syncFails = true) };
 }
 
@@ -69,6 +73,25 @@ t.test('requests are counted and timed by route template and status', async (t) 
   t.equal(sample(text, 'http_requests_total', { route: '/api/v1/academy-products/:id/', status: '200' }), 1, 'one detail hit');
   t.equal(sample(text, 'http_requests_total', { route: '/api/v1/academy-products/:id/', status: '404' }), 1, 'one detail miss');
   t.equal(sample(text, 'http_request_duration_seconds_count', { route: '/api/v1/academy-products/', status: '200' }), 1, 'its duration observed');
+});
+
+t.test('/metrics is answered by the metrics listener only: the public app says 404', async (t) => {
+  const { app, scrape } = await setup();
+  const publicScrape = await app.inject({ url: '/metrics' });
+  t.equal(publicScrape.statusCode, 404, 'the public port has no /metrics');
+  t.notMatch(publicScrape.body, /academy_|http_requests_total/, 'and shows none of it');
+  t.match(await scrape(), /^http_requests_total\{method="GET",route="unmatched",status="404"\} 1$/m, 'the public 404 is still counted, on the metrics listener');
+});
+
+t.test('the metrics listener answers nothing but GET /metrics', async (t) => {
+  const metricsServer = await buildMetricsServer(new Registry(), { logger: false });
+  t.teardown(() => metricsServer.close());
+  const scrape = await metricsServer.inject({ url: '/metrics' });
+  t.equal(scrape.statusCode, 200);
+  t.match(scrape.headers['content-type'], /^text\/plain; version=0\.0\.4/, 'Prometheus text');
+  for (const url of ['/', '/docs/', '/openapi.json', '/api/v1/academy-products/', '/healthz']) {
+    t.equal((await metricsServer.inject({ url })).statusCode, 404, `${url}: 404`);
+  }
 });
 
 t.test('price cache hits, misses and stale serves, and Stripe calls and failures, move', async (t) => {

@@ -36,6 +36,17 @@ t.test('the server serves the document at /openapi.json and Swagger UI at /docs'
   t.match(docs.headers['content-type'], /text\/html/);
 });
 
+t.test('DOCS_ENABLED=false: /docs and /openapi.json are 404, the API is unchanged', async (t) => {
+  const app = await buildTestApp({ academies: inMemoryAcademyRepository(), prices: fakePriceSource([]), docsEnabled: false });
+  t.teardown(() => app.close());
+  for (const url of ['/openapi.json', '/docs', '/docs/', '/docs/static/index.html', '/docs/json']) {
+    const res = await app.inject({ url });
+    t.equal(res.statusCode, 404, `${url}: 404`);
+    t.notMatch(res.body, /openapi|swagger/i, `${url}: nothing of the document`);
+  }
+  t.equal((await app.inject({ url: '/api/v1/academy-products/' })).statusCode, 200, 'the API still answers');
+});
+
 t.test('every documented operation declares its error responses', async (t) => {
   const document = JSON.parse(await committedDocument()) as {
     paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;

@@ -82,7 +82,7 @@ async function listeningApp(t: Test): Promise<number> {
       createCheckoutSession: async () => { throw new Error('unused'); },
       checkoutSessionRateLimit: { max: 100, windowMs: 60_000 },
     } as unknown as Parameters<typeof buildApp>[0],
-    { logger: false, trustProxy: 0, rateLimit: { max: 100, windowMs: 60_000 }, metricsRegistry: new Registry(), limits: { requestTimeout: 600 } },
+    { logger: false, trustProxy: 0, rateLimit: { max: 100, windowMs: 60_000 }, metricsRegistry: new Registry(), docsEnabled: false, limits: { requestTimeout: 600 } },
   );
   t.teardown(() => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -179,3 +179,22 @@ t.test('LOG_FORMAT: json or pretty; unset is auto (pretty at a terminal); anythi
   t.equal(problems.length, 1);
   t.match(problems[0], /^LOG_FORMAT: .*\(json\|pretty\)/, 'names the setting and its values');
 });
+
+t.test('METRICS_PORT: 9464 by default, 0 for no metrics listener, never the API port', async (t) => {
+  t.equal(loadConfig({}).server.metricsPort, 9464, 'the default (OpenTelemetry’s Prometheus port)');
+  t.equal(loadConfig({ METRICS_PORT: '9100' }).server.metricsPort, 9100);
+  t.equal(loadConfig({ METRICS_PORT: '0' }).server.metricsPort, 0, '0: none');
+  t.match(problemsOf({ PORT: '9464' }), [/^METRICS_PORT: must differ from PORT/], 'the API port cannot be the metrics port');
+  t.match(problemsOf({ METRICS_PORT: '70000' }), [/^METRICS_PORT: must be between 0 and 65535/]);
+  t.same(problemsOf({ PORT: '0', METRICS_PORT: '0' }), [], 'two "none/any" zeros do not clash');
+});
+
+t.test('DOCS_ENABLED: on for the embedded default, off once a database is configured, explicit wins', async (t) => {
+  const database = { DATABASE_URL: 'postgres://u@db:5432/x' };
+  t.equal(loadConfig({}).server.docsEnabled, true, 'no DATABASE_URL: the embedded default serves /docs');
+  t.equal(loadConfig(database).server.docsEnabled, false, 'with DATABASE_URL: off unless asked for');
+  t.equal(loadConfig({ ...database, DOCS_ENABLED: 'true' }).server.docsEnabled, true);
+  t.equal(loadConfig({ DOCS_ENABLED: 'false' }).server.docsEnabled, false);
+  t.equal(loadConfig({ ...database, DOCS_ENABLED: '' }).server.docsEnabled, false, 'empty is unset');
+  t.match(problemsOf({ DOCS_ENABLED: 'yes' }), [/^DOCS_ENABLED: .*\(true\|false\)/]);
+});

@@ -35,7 +35,7 @@ export interface AppOptions {
   readonly logger: FastifyServerOptions['loggerInstance'] | boolean;
   readonly trustProxy: number;
   readonly rateLimit: RateLimitOptions;
-  /** Where `/metrics` reads from and HTTP metrics are recorded. */
+  /** Where HTTP metrics are recorded (served by the metrics listener, not by this app). */
   readonly metricsRegistry: Registry;
   /** CORS_ALLOWED_ORIGINS; absent or empty: no CORS at all (no plugin, no header). */
   readonly corsAllowedOrigins?: readonly string[];
@@ -43,6 +43,8 @@ export interface AppOptions {
   readonly openApiServerUrl?: string | undefined;
   /** A shorter request timeout (the others follow it, see server-timeouts.ts), so tests can prove it quickly; production uses the default. */
   readonly limits?: { readonly requestTimeout?: number };
+  /** DOCS_ENABLED: `/docs` and `/openapi.json` answered (else 404). */
+  readonly docsEnabled: boolean;
 }
 
 /**
@@ -85,7 +87,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   if (options.corsAllowedOrigins?.length) await app.register(corsPlugin, { allowedOrigins: options.corsAllowedOrigins });
   await app.register(metricsPlugin, { registry: options.metricsRegistry });
   await app.register(componentSchemasPlugin);
-  await app.register(openApiPlugin, { serverUrl: options.openApiServerUrl });
+  await app.register(openApiPlugin, { serverUrl: options.openApiServerUrl, serveDocs: options.docsEnabled });
   await app.register(rateLimitPlugin, options.rateLimit);
   await app.register(probeRoutes, deps);
   await app.register(academyProductsRoutes, deps);

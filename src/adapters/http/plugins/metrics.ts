@@ -3,8 +3,9 @@ import fp from 'fastify-plugin';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 /**
- * `GET /metrics` (Prometheus text) and per-request count and duration by route template and
- * status. The route template (not the raw URL) keeps label cardinality bounded.
+ * Per-request count and duration by route template and status, recorded into the registry that the
+ * metrics listener (metrics-server.ts, METRICS_PORT) serves: this app has no `/metrics` route.
+ * The route template (not the raw URL) keeps label cardinality bounded.
  */
 export const metricsPlugin = fp(
   async (app: FastifyInstance, options: { registry: Registry }) => {
@@ -24,9 +25,6 @@ export const metricsPlugin = fp(
       duration.observe(labels, reply.elapsedTime / 1000);
       done();
     });
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-      reply.type(options.registry.contentType).send(await options.registry.metrics()),
-    );
   },
   { name: 'metrics', fastify: '5.x' },
 );

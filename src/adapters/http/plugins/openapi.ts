@@ -13,6 +13,8 @@ export const PUBLIC: { [scheme: string]: string[] }[] = [];
 export interface OpenApiOptions {
   /** OPENAPI_SERVER_URL: the base URL the document's `servers` names (default `/`, the origin serving it). */
   readonly serverUrl?: string | undefined;
+  /** DOCS_ENABLED: `/docs` and `/openapi.json` answered; false: both 404. */
+  readonly serveDocs: boolean;
 }
 
 const TAGS = [
@@ -25,7 +27,7 @@ const TAGS = [
 
 /**
  * OpenAPI 3.1 generated from the route schemas (`/openapi.json`), and Swagger UI at `/docs`.
- * Registered before the routes so every route is collected.
+ * Registered before the routes so every route is collected. Served only when `serveDocs` (DOCS_ENABLED).
  */
 export const openApiPlugin = fp(
   async (app: FastifyInstance, options: OpenApiOptions) => {
@@ -57,6 +59,8 @@ export const openApiPlugin = fp(
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
       transformObject: (document) => finishOpenApiDocument(('openapiObject' in document ? document.openapiObject : {}) as never),
     });
+    // DOCS_ENABLED=false: the document is still built from the routes (`app.swagger()`), never served (404).
+    if (!options.serveDocs) return;
     await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { tryItOutEnabled: true } });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   },
