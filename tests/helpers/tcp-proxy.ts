@@ -25,7 +25,12 @@ interface Pair {
   upstream: Socket | undefined;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export interface TcpProxyOptions {
+  /** Sees every chunk a client sends upstream (e.g. to count the queries that reach PostgreSQL). */
+  readonly onClientBytes?: (chunk: Buffer) => void;
+}
+
+export async function startTcpProxy(target: { host: string; port: number }, options: TcpProxyOptions = {}): Promise<TcpProxy> {
   let mode: TcpProxyMode = 'forward';
   let accepted = 0;
   const pairs = new Set<Pair>();
@@ -50,6 +55,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     pair.upstream = upstream;
     upstream.on('error', () => destroy(pair));
     upstream.on('close', () => destroy(pair));
+    if (options.onClientBytes) client.on('data', options.onClientBytes);
     client.pipe(upstream);
     upstream.pipe(client);
   }
