@@ -6,6 +6,7 @@ import { jwtVerifier } from '../../src/adapters/auth/jwt-verifier.ts';
 import { stripeWebhookVerifier } from '../../src/adapters/stripe/webhook-events.ts';
 import { silentLogger } from '../../src/application/ports/logger.ts';
 import { makeReceiveStripeWebhook } from '../../src/application/stripe-webhook.ts';
+import { MAX_INTENTS_PER_PAGE } from '../../src/adapters/http/routes/checkout-intents.route.ts';
 import { buildTestApp } from '../helpers/build-test-app.ts';
 import { insertIntent, intentUseCases, manualClock } from '../helpers/checkout-intents.ts';
 import { fakePriceSource, usdPrice } from '../helpers/fake-price-source.ts';
@@ -167,6 +168,17 @@ t.test('read', async (t) => {
     const res = await app.inject({ url: `${BASE}?limit=2`, headers: await bearer({ user_id: 'u1' }) });
     t.match(res.json(), { count: 3, previous: null, next: `${BASE}?limit=2&offset=2` });
     t.equal(res.json().results.length, 2, 'two on the first page');
+  });
+
+  t.test(`a page holds at most ${MAX_INTENTS_PER_PAGE} intents whatever limit asks; next goes on from there`, async (t) => {
+    for (let i = 0; i < MAX_INTENTS_PER_PAGE + 2; i += 1) await insertIntent(db, { user_id: 'u1', stripe_product_id: `prod_${i}` });
+    const res = await app.inject({ url: `${BASE}?limit=200`, headers: await bearer({ user_id: 'u1' }) });
+    t.equal(res.statusCode, 200);
+    t.match(res.json(), { count: MAX_INTENTS_PER_PAGE + 2, previous: null, next: `${BASE}?limit=${MAX_INTENTS_PER_PAGE}&offset=${MAX_INTENTS_PER_PAGE}` });
+    t.equal(res.json().results.length, MAX_INTENTS_PER_PAGE, `${MAX_INTENTS_PER_PAGE} on the page, not 200`);
+    const rest = await app.inject({ url: res.json().next, headers: await bearer({ user_id: 'u1' }) });
+    t.match(rest.json(), { next: null, previous: `${BASE}?limit=${MAX_INTENTS_PER_PAGE}&offset=0` });
+    t.equal(rest.json().results.length, 2, 'the rest on the next page');
   });
 
   t.test('an admin filters the list by user_id', async (t) => {

@@ -3,12 +3,13 @@
  * and the process's peak RSS (VmHWM, from /proc) stays under 300 MB, below the Deployment's 512 Mi.
  * The attacker tries what the old code accepted (intents with ~900 KB of terms_metadata), then holds
  * an intent for every product (one per user and product: a new request reopens it) with the largest
- * terms_metadata the limits accept, shaped to cost the most memory once parsed; other accounts do the
- * same until everyone's intents fill the largest page; then 64 lists at limit=200 run at once (the
- * attacker's own, and an admin's page of everyone's). Needs a real PostgreSQL server (the
- * Deployment's case; PGlite would run inside the measured process). The process runs with the
- * Deployment's V8 heap cap (NODE_OPTIONS in deploy/base/config.env): without it V8 lets the garbage of
- * the burst pile up to ~490 MB RSS before collecting it, with it the peak stays well under 300 MB.
+ * terms_metadata the limits accept, shaped to cost the most memory once parsed; other accounts do
+ * the same until everyone's intents fill the largest `limit`; then 64 lists at limit=200 run at once
+ * (the attacker's own, and an admin's page of everyone's, which holds MAX_INTENTS_PER_PAGE).
+ * Needs a real PostgreSQL server (the Deployment's case; PGlite would run inside the measured
+ * process). The process runs with the Deployment's V8 heap cap (NODE_OPTIONS in
+ * deploy/base/config.env): without it V8 lets the burst's garbage pile up past 300 MB RSS before
+ * collecting it (decision 0020 has the measurements).
  *
  * AUTHENTICATED_WRITE_RATE_LIMIT is raised for this process on purpose: the memory bound must hold
  * whatever the rate (many accounts, or a patient attacker, reach the same state), and at 30/minute
@@ -17,14 +18,15 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { SignJWT, type JWTPayload } from 'jose';
+import { MAX_INTENTS_PER_PAGE } from '../../src/adapters/http/routes/checkout-intents.route.ts';
 import { MAX_TERMS_METADATA_BYTES, MAX_TERMS_METADATA_KEYS } from '../../src/domain/checkout-intent/create-or-update.ts';
 import { startService } from '../helpers/service-process.ts';
 import { createTestDatabase } from '../helpers/test-database.ts';
 
 const PEAK_RSS_LIMIT_BYTES = 300 * 2 ** 20;
-/** The largest page the list accepts (IntentListQuerySchema). */
-const MAX_PAGE = 200;
-/** Concurrent list requests at the largest page: more than the database pool, so results pile up in the process. */
+/** The largest `limit` the list accepts (IntentListQuerySchema). */
+const MAX_LIMIT = 200;
+/** Concurrent list requests at the largest `limit`: more than the database pool, so results pile up in the process. */
 const CONCURRENT_LISTS = 64;
 /** What the issue's attacker sent per intent (180 of them): accepted, they took the process to 1.1 GB. */
 const OLD_ATTACK_BYTES = 900_000;
@@ -32,7 +34,7 @@ const OLD_ATTACK_REQUESTS = 40;
 /** The active products of the example catalogue the process syncs at start, and Teams (''). */
 const PRODUCTS = ['', 'prod_ai', 'prod_data', 'prod_lead', 'prod_cloud', 'prod_security'];
 /** The attacker and its other accounts: enough intents for a full page of everyone's (what an admin lists). */
-const ACCOUNTS = ['attacker', ...Array.from({ length: Math.ceil(MAX_PAGE / PRODUCTS.length) }, (_, i) => `sybil-${i}`)];
+const ACCOUNTS = ['attacker', ...Array.from({ length: Math.ceil(MAX_LIMIT / PRODUCTS.length) }, (_, i) => `sybil-${i}`)];
 const SECRET = 'a-memory-test-secret-of-at-least-32-bytes';
 const BASE = '/api/v1/checkout-intents/';
 
@@ -74,7 +76,7 @@ async function run(): Promise<void> {
     t.same(new Set(statuses), new Set([400]), `${OLD_ATTACK_REQUESTS} attempts, every one 400`);
   });
 
-  t.test('every product bought with the largest terms_metadata, by the attacker and enough other accounts for a full page', async (t) => {
+  t.test('every product bought with the largest terms_metadata, by the attacker and enough other accounts for limit=200', async (t) => {
     const terms = costliestTerms();
     t.ok(Buffer.byteLength(JSON.stringify(terms)) <= MAX_TERMS_METADATA_BYTES, 'the terms are within the byte limit');
     // One intent per user and product (a new request reopens the same one): accounts are what multiplies intents.
@@ -94,17 +96,20 @@ async function run(): Promise<void> {
     t.equal(again.status, 200, 'asking again reopens the same intent: one per user and product');
   });
 
-  t.test(`${CONCURRENT_LISTS} lists at limit=${MAX_PAGE} at once: every page full, peak RSS under 300 MB`, async (t) => {
+  t.test(`${CONCURRENT_LISTS} lists at limit=${MAX_LIMIT} at once: pages of ${MAX_INTENTS_PER_PAGE}, peak RSS under 300 MB`, async (t) => {
     const pages = await Promise.all(
       Array.from({ length: CONCURRENT_LISTS }, async (_, i) => {
         // Half the attacker's own list, half everyone's (an admin's page: the only full one).
-        const res = await fetch(`${service.baseUrl}${BASE}?limit=${MAX_PAGE}`, { headers: { authorization: i % 2 === 0 ? admin : attacker } });
+        const res = await fetch(`${service.baseUrl}${BASE}?limit=${MAX_LIMIT}`, { headers: { authorization: i % 2 === 0 ? admin : attacker } });
         const text = await res.text();
-        return { own: i % 2 === 1, status: res.status, bytes: Buffer.byteLength(text), results: res.ok ? (JSON.parse(text) as { results: unknown[] }).results.length : 0 };
+        const page = res.ok ? (JSON.parse(text) as { next: string | null; results: unknown[] }) : { next: null, results: [] };
+        return { own: i % 2 === 1, status: res.status, bytes: Buffer.byteLength(text), results: page.results.length, next: page.next };
       }),
     );
     t.same(new Set(pages.map((p) => p.status)), new Set([200]), 'every list answered 200');
-    t.same(new Set(pages.filter((p) => !p.own).map((p) => p.results)), new Set([MAX_PAGE]), `every page of everyone's holds ${MAX_PAGE} intents`);
+    const everyones = pages.filter((p) => !p.own);
+    t.same(new Set(everyones.map((p) => p.results)), new Set([MAX_INTENTS_PER_PAGE]), `every page of everyone's holds ${MAX_INTENTS_PER_PAGE} intents, not the ${MAX_LIMIT} asked for`);
+    t.same(new Set(everyones.map((p) => p.next)), new Set([`${BASE}?limit=${MAX_INTENTS_PER_PAGE}&offset=${MAX_INTENTS_PER_PAGE}`]), '`next` goes on from there');
     t.same(new Set(pages.filter((p) => p.own).map((p) => p.results)), new Set([PRODUCTS.length]), `the attacker's own: one per product (${PRODUCTS.length})`);
     const { rss, hwm } = await memoryOf(pid);
     t.comment(`full page ${mb(Math.max(...pages.map((p) => p.bytes)))}; after: VmRSS ${mb(rss)}, peak VmHWM ${mb(hwm)} (start ${mb(startRss.hwm)})`);
