@@ -1246,7 +1246,7 @@ export interface operations {
             query?: {
                 /** @description Admins only: that user’s intents */
                 user_id?: string;
-                /** @description Page size */
+                /** @description Page size asked for: a page holds at most 50 intents (follow `next`) */
                 limit?: number;
                 /** @description Intents to skip; at most 10⁹ (a larger one overflowed in PostgreSQL) */
                 offset?: number;

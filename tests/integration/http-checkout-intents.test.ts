@@ -6,7 +6,7 @@ import { jwtVerifier } from '../../src/adapters/auth/jwt-verifier.ts';
 import { stripeWebhookVerifier } from '../../src/adapters/stripe/webhook-events.ts';
 import { silentLogger } from '../../src/application/ports/logger.ts';
 import { makeReceiveStripeWebhook } from '../../src/application/stripe-webhook.ts';
-import { MAX_INTENTS_PER_PAGE } from '../../src/adapters/http/routes/checkout-intents.route.ts';
+import { MAX_INTENTS_PER_PAGE } from '../../src/adapters/http/schemas/checkout-intent.schema.ts';
 import { buildTestApp } from '../helpers/build-test-app.ts';
 import { insertIntent, intentUseCases, manualClock } from '../helpers/checkout-intents.ts';
 import { fakePriceSource, usdPrice } from '../helpers/fake-price-source.ts';

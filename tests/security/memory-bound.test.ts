@@ -18,7 +18,7 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { SignJWT, type JWTPayload } from 'jose';
-import { MAX_INTENTS_PER_PAGE } from '../../src/adapters/http/routes/checkout-intents.route.ts';
+import { MAX_INTENTS_PER_PAGE } from '../../src/adapters/http/schemas/checkout-intent.schema.ts';
 import { MAX_TERMS_METADATA_BYTES, MAX_TERMS_METADATA_KEYS } from '../../src/domain/checkout-intent/create-or-update.ts';
 import { startService } from '../helpers/service-process.ts';
 import { createTestDatabase } from '../helpers/test-database.ts';

@@ -12,6 +12,7 @@ import {
   CurrentIntentQuerySchema,
   IntentListQuerySchema,
   IntentParamsSchema,
+  MAX_INTENTS_PER_PAGE,
   TransitionBodySchema,
 } from '../schemas/checkout-intent.schema.ts';
 import { described, ref } from '../schemas/described.ts';
@@ -35,12 +36,6 @@ export interface CheckoutIntentsRouteDeps {
 }
 
 const BASE = '/api/v1/checkout-intents/';
-/**
- * The most intents one list page holds (`limit` accepts 1–200 and is lowered to this). Each intent
- * carries up to 4 KB of terms_metadata, which costs ~50 KB of heap once parsed when shaped as many
- * small objects: 200 per page let 64 concurrent lists take the process past 300 MB (decision 0020).
- */
-export const MAX_INTENTS_PER_PAGE = 50;
 const authResponses = {
   401: described(DetailErrorSchema, 'Missing, expired or invalid token'),
   502: described(ServiceFailureErrorSchema, 'The database (or something else) failed; retry later'),

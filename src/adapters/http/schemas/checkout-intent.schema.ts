@@ -112,9 +112,16 @@ export const TransitionBodySchema = Type.Object(
   },
 );
 
+/**
+ * The most intents one list page holds (`limit` accepts 1–200 and is lowered to this). Each intent
+ * carries up to 4 KB of terms_metadata, which costs ~50 KB of heap once parsed when shaped as many
+ * small objects: 200 per page let 64 concurrent lists take the process past 300 MB (decision 0020).
+ */
+export const MAX_INTENTS_PER_PAGE = 50;
+
 export const IntentListQuerySchema = Type.Object({
   user_id: Type.Optional(Type.String({ description: 'Admins only: that user’s intents' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Page size' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50, description: `Page size asked for: a page holds at most ${MAX_INTENTS_PER_PAGE} intents (follow \`next\`)` })),
   offset: Type.Optional(
     Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0, description: 'Intents to skip; at most 10⁹ (a larger one overflowed in PostgreSQL)' }),
   ),
