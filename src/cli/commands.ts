@@ -53,7 +53,7 @@ export const COMMANDS: readonly Command[] = [
     description:
       'Serve the HTTP API (the default of `npm start`).\n' +
       'Applies pending migrations (with MIGRATE_ON_SERVE=false: exits 1 while one is pending), fills an empty\n' +
-      'embedded catalogue from examples/, listens on HOST:PORT\n' +
+      'embedded catalogue from examples/, listens on HOST:PORT (Prometheus /metrics on HOST:METRICS_PORT)\n' +
       'and drains in-flight requests on SIGTERM. Logs go to stdout.',
     options: {},
     variables: Object.keys(EnvSchema.properties),
