@@ -689,7 +689,7 @@ export interface components {
          * @description Another sync is running, or the catalog data collides with itself; nothing changed
          * @example {
          *       "error_code": "academy_sync_conflict",
-         *       "detail": "Retry later."
+         *       "detail": "Another academy already has this slug."
          *     }
          */
         AcademySyncConflictError: {
@@ -705,7 +705,7 @@ export interface components {
          * @description enterprise-catalog (`catalog_unavailable`) or the database failed; the sync rolled back, nothing changed
          * @example {
          *       "error_code": "catalog_unavailable",
-         *       "detail": "Retry later."
+         *       "detail": "enterprise-catalog did not answer."
          *     }
          */
         AcademySyncUpstreamError: {
@@ -721,7 +721,7 @@ export interface components {
          * @description The intent cannot be created or updated: the slug is reserved by someone else, a failed or active intent exists, or the caller has too many open intents
          * @example {
          *       "error_code": "slug_reservation",
-         *       "detail": "Retry later."
+         *       "detail": "This enterprise slug or name is not available."
          *     }
          */
         CheckoutIntentConflictError: {
@@ -737,7 +737,7 @@ export interface components {
          * @description A paid intent was given another Checkout Session, or the move would make a second active intent
          * @example {
          *       "error_code": "paid_intent_mismatch",
-         *       "detail": "Retry later."
+         *       "detail": "The intent is paid by another Checkout Session."
          *     }
          */
         TransitionConflictError: {
@@ -753,7 +753,7 @@ export interface components {
          * @description The state table of spec §5 does not allow this move
          * @example {
          *       "error_code": "invalid_state_transition",
-         *       "detail": "Retry later."
+         *       "detail": "Cannot transition checkout intent from paid to created."
          *     }
          */
         InvalidStateTransitionError: {
@@ -769,7 +769,7 @@ export interface components {
          * @description `intent_not_payable`: the intent is not `created`, is past its `expires_at`, or a payment is complete or processing; `price_unavailable`: the product has no price to charge
          * @example {
          *       "error_code": "intent_not_payable",
-         *       "detail": "Retry later."
+         *       "detail": "This intent cannot be paid now."
          *     }
          */
         CheckoutSessionConflictError: {
@@ -785,7 +785,7 @@ export interface components {
          * @description `stripe_unavailable`: Stripe failed and nothing was recorded; or the database failed. Retry later.
          * @example {
          *       "error_code": "stripe_unavailable",
-         *       "detail": "Retry later."
+         *       "detail": "Stripe did not answer; nothing was recorded. Retry later."
          *     }
          */
         CheckoutSessionUpstreamError: {
@@ -817,7 +817,7 @@ export interface components {
          * @description Missing or bad `Stripe-Signature`; nothing changed
          * @example {
          *       "error_code": "invalid_signature",
-         *       "detail": "Retry later."
+         *       "detail": "No valid Stripe-Signature."
          *     }
          */
         WebhookSignatureError: {
@@ -833,7 +833,7 @@ export interface components {
          * @description STRIPE_WEBHOOK_SECRET is not set
          * @example {
          *       "error_code": "webhook_not_configured",
-         *       "detail": "Retry later."
+         *       "detail": "STRIPE_WEBHOOK_SECRET is not set."
          *     }
          */
         WebhookNotConfiguredError: {
