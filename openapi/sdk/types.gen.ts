@@ -836,7 +836,7 @@ export type ListCheckoutIntentsData = {
          */
         user_id?: string;
         /**
-         * Page size
+         * Page size asked for: a page holds at most 50 intents (follow `next`)
          */
         limit?: number;
         /**
