@@ -9,7 +9,7 @@ import {
   sessionIdempotencyKey,
   type CheckoutIntent,
 } from '../domain/checkout-intent.ts';
-import { DomainError } from '../domain/errors.ts';
+import { DomainError, UnavailableError } from '../domain/errors.ts';
 import type { Price } from '../domain/price.ts';
 import { CheckoutGatewayUnavailable, type CheckoutSession, type CheckoutSessionGateway } from './ports/checkout-session-gateway.ts';
 import type { Clock } from './ports/clock.ts';
@@ -104,7 +104,8 @@ export function makeCreateCheckoutSession(deps: CreateCheckoutSessionDeps): Crea
       if (result.created) deps.logger.info({ intentUuid, checkoutSessionId: result.session.id }, 'checkout session created');
       return result;
     } catch (error) {
-      deps.telemetry.checkoutSession(error instanceof DomainError ? 'refused' : 'failed');
+      // Refused: a rule said no (the caller's doing); failed: a dependency or a bug.
+      deps.telemetry.checkoutSession(error instanceof DomainError && !(error instanceof UnavailableError) ? 'refused' : 'failed');
       throw error;
     }
   };

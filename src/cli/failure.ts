@@ -1,8 +1,4 @@
-import { AcademySyncConflict } from '../application/ports/academy-sync-store.ts';
-import { CatalogSourceUnavailable } from '../application/ports/catalog-source.ts';
-import { CheckoutGatewayUnavailable } from '../application/ports/checkout-session-gateway.ts';
-import { ReconcileNotConfiguredError } from '../application/reconcile-checkout-sessions.ts';
-import { DatabaseLockedError } from '../adapters/postgres/database.ts';
+import { errorAnswer } from '../adapters/error-table.ts';
 
 /** What a job prints when it fails: the same `{error_code, detail}` as the HTTP API, plus `ok: false`. */
 export interface JobFailure {
@@ -15,16 +11,15 @@ export interface JobFailure {
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 
 /**
- * Maps a job's error to its code: the codes the admin endpoint answers with where the failure is the same
- * (catalog_unavailable, academy_sync_conflict); messages of the catalog and database errors carry no credentials.
+ * Maps a job's error to its code: the error table's where it has one (the codes the HTTP API answers with),
+ * `database_unavailable` for a database that cannot be reached, else `<command>_failed`; messages of the
+ * catalog and database errors carry no credentials.
  */
 export function jobFailure(command: string, error: unknown): JobFailure {
   const detail = error instanceof Error ? error.message : String(error);
-  if (error instanceof CatalogSourceUnavailable) return { ok: false, error_code: 'catalog_unavailable', detail };
-  if (error instanceof AcademySyncConflict) return { ok: false, error_code: 'academy_sync_conflict', detail };
-  if (error instanceof CheckoutGatewayUnavailable) return { ok: false, error_code: 'stripe_unavailable', detail };
-  if (error instanceof ReconcileNotConfiguredError) return { ok: false, error_code: 'stripe_not_configured', detail };
-  if (error instanceof DatabaseLockedError) return { ok: false, error_code: 'database_locked', detail };
+  // The HTTP API's codes, from the same table (src/adapters/error-table.ts).
+  const errorCode = errorAnswer(error)?.errorCode;
+  if (errorCode) return { ok: false, error_code: errorCode, detail };
   if (isDatabaseUnreachable(error)) return { ok: false, error_code: 'database_unavailable', detail: `The database could not be reached: ${detail}` };
   return { ok: false, error_code: `${command.replaceAll('-', '_')}_failed`, detail };
 }

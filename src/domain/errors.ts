@@ -1,10 +1,14 @@
-/** Base of every business-rule failure; `code` is stable and mapped to HTTP in one table at the edge. */
+/**
+ * Base of every expected failure (a business rule, or a dependency that is down); `code` is stable and
+ * mapped to an HTTP answer and a job's error_code in one table at the edge (src/adapters/error-table.ts).
+ */
 export class DomainError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = new.target.name;
   }
 }
@@ -16,3 +20,6 @@ export class NotFoundError extends DomainError {
 }
 
 export class ConflictError extends DomainError {}
+
+/** A dependency (Stripe, enterprise-catalog, the signing keys, the database) failed: not the caller's doing. */
+export class UnavailableError extends DomainError {}

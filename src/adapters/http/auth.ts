@@ -1,10 +1,6 @@
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import {
-  AuthenticationError,
-  TokenVerificationUnavailable,
-  type Principal,
-  type TokenVerifier,
-} from '../../application/ports/token-verifier.ts';
+import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { AuthenticationError, type Principal, type TokenVerifier } from '../../application/ports/token-verifier.ts';
+import { DomainError } from '../../domain/errors.ts';
 import { parseAuthorizationHeader } from './authorization-header.ts';
 
 declare module 'fastify' {
@@ -14,10 +10,6 @@ declare module 'fastify' {
   }
 }
 
-const NOT_AUTHENTICATED = { detail: 'Authentication credentials were not provided.' };
-const INVALID_TOKEN = { detail: 'Given token not valid for any token type.' };
-const FORBIDDEN = { detail: 'You do not have permission to perform this action.' };
-const AUTH_UNAVAILABLE = { error_code: 'authentication_unavailable', detail: 'Retry later.' };
 
 /** The principal `authenticate` put on the request; a route without the hook gets a loud error. */
 export function principalOf(request: FastifyRequest): Principal {
@@ -31,31 +23,20 @@ export function principalOf(request: FastifyRequest): Principal {
  * Nothing about the token is logged: only why it failed.
  */
 export function authenticate(verifier: TokenVerifier | null, options: { adminOnly?: boolean } = {}): preHandlerAsyncHookHandler {
-  return async function authenticateRequest(request: FastifyRequest, reply: FastifyReply) {
+  return async function authenticateRequest(request: FastifyRequest) {
     if (!verifier) {
       request.log.error('authentication is not configured (JWT_SECRET_KEY or JWT_JWKS_URL)');
-      return reply.code(503).send(AUTH_UNAVAILABLE);
+      throw new DomainError('auth.not_configured', 'Authentication is not configured.');
     }
     const token = parseAuthorizationHeader(request.headers.authorization);
-    if (!token) return unauthorized(reply, NOT_AUTHENTICATED);
+    if (!token) throw new DomainError('auth.not_authenticated', 'No token.');
     try {
       request.principal = await verifier.verify(token);
     } catch (error) {
-      if (error instanceof AuthenticationError) {
-        request.log.info({ reason: error.reason }, 'token refused');
-        return unauthorized(reply, INVALID_TOKEN);
-      }
-      if (error instanceof TokenVerificationUnavailable) {
-        request.log.warn({ err: error }, 'token keys unavailable');
-        return reply.code(503).send(AUTH_UNAVAILABLE);
-      }
+      // Why a token was refused is logged here, where it is known; the answer comes from the error table.
+      if (error instanceof AuthenticationError) request.log.info({ reason: error.reason }, 'token refused');
       throw error;
     }
-    if (options.adminOnly && !request.principal.isAdmin) return reply.code(403).send(FORBIDDEN);
-    return undefined;
+    if (options.adminOnly && !request.principal.isAdmin) throw new DomainError('auth.forbidden', 'Not an admin.');
   };
-}
-
-function unauthorized(reply: FastifyReply, body: object): FastifyReply {
-  return reply.code(401).header('www-authenticate', 'JWT realm="api"').send(body);
 }

@@ -1,37 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../../domain/errors.ts';
-import { InvalidCheckoutIntentRequestError } from '../../domain/checkout-intent.ts';
-import { AcademySyncConflict } from '../../application/ports/academy-sync-store.ts';
-import { CatalogSourceUnavailable } from '../../application/ports/catalog-source.ts';
-import { CheckoutGatewayUnavailable } from '../../application/ports/checkout-session-gateway.ts';
+import type { DomainError } from '../../domain/errors.ts';
+import { errorAnswer } from '../error-table.ts';
 import { SERVICE_UNAVAILABLE_BODY } from './schemas/errors.schema.ts';
 import { validationErrorBody } from './validation-errors.ts';
-
-/** Domain error codes → HTTP status and body: the one place where business failures meet HTTP. */
-const DOMAIN_ERRORS: Record<string, { status: number; body: (error: DomainError) => object }> = {
-  'academy.not_found': { status: 404, body: () => ({ detail: 'Not found.' }) },
-  // Checkout intents (spec §5): the error_code values are the original service's, kept for its front ends.
-  'checkout_intent.not_found': { status: 404, body: () => ({ detail: 'Not found.' }) },
-  'checkout_intent.slug_reservation': { status: 409, body: coded('slug_reservation') },
-  'checkout_intent.failed_exists': { status: 409, body: coded('failed_checkout_intent') },
-  'checkout_intent.active_conflict': { status: 409, body: coded('active_checkout_intent') },
-  'checkout_intent.paid_mismatch': { status: 409, body: coded('paid_intent_mismatch') },
-  'checkout_intent.too_many_open': { status: 409, body: coded('too_many_open_intents') },
-  'checkout_intent.invalid_transition': { status: 422, body: coded('invalid_state_transition') },
-  'checkout_intent.invalid_request': {
-    status: 400,
-    body: (error) => ({ [error instanceof InvalidCheckoutIntentRequestError ? error.field : 'non_field_errors']: [error.message] }),
-  },
-  'checkout_intent.not_payable': { status: 409, body: coded('intent_not_payable') },
-  'checkout_session.price_unavailable': { status: 409, body: coded('price_unavailable') },
-  'checkout_session.not_configured': { status: 503, body: coded('checkout_not_configured') },
-  'stripe_webhook.invalid_signature': { status: 400, body: coded('invalid_signature') },
-  'stripe_webhook.not_configured': { status: 503, body: coded('webhook_not_configured') },
-};
-
-function coded(errorCode: string): (error: DomainError) => object {
-  return (error) => ({ error_code: errorCode, detail: error.message });
-}
 
 /** An error a plugin throws with the reply it wants (rate limit, body limit…). */
 interface HttpError {
@@ -52,17 +23,15 @@ export function answerFrameworkError(error: FastifyError, _request: FastifyReque
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not found.' }));
   app.setErrorHandler((error: FastifyError | DomainError | HttpError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof DomainError) {
-      const mapped = DOMAIN_ERRORS[error.code];
-      if (mapped) return reply.code(mapped.status).send(mapped.body(error));
+    // Expected failures: the one table (src/adapters/error-table.ts) says status, body and headers.
+    const answer = errorAnswer(error);
+    if (answer) {
+      if (answer.logged) request.log.error({ err: error }, answer.logged);
+      return reply
+        .code(answer.status)
+        .headers(answer.headers ?? {})
+        .send(answer.body(error as DomainError));
     }
-    // Sync failures (admin endpoint): the transaction rolled back, so nothing changed.
-    if (error instanceof CatalogSourceUnavailable) return reply.code(502).send({ error_code: 'catalog_unavailable', detail: error.message });
-    if (error instanceof CheckoutGatewayUnavailable) {
-      request.log.error({ err: error }, 'stripe checkout failed');
-      return reply.code(502).send({ error_code: 'stripe_unavailable', detail: 'Stripe did not answer; nothing was recorded. Retry later.' });
-    }
-    if (error instanceof AcademySyncConflict) return reply.code(409).send({ error_code: 'academy_sync_conflict', detail: error.message });
     if ('validation' in error && error.validation) {
       return reply.code(400).send(validationErrorBody(error.validation, error.validationContext));
     }

@@ -1,17 +1,18 @@
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { UnavailableError } from '../../domain/errors.ts';
 
 /** Another process holds the PGlite directory (PGlite is single-process). */
-export class DatabaseLockedError extends Error {
+export class DatabaseLockedError extends UnavailableError {
   constructor(
     readonly pgliteDir: string,
     holder: string,
   ) {
     super(
+      'database.locked',
       `PGLITE_DIR ${pgliteDir} is in use by another academy-billing process (${holder}); PGlite allows one process ` +
         'at a time: stop it first, run the sync through POST /api/v1/admin/academy-sync, or use DATABASE_URL',
     );
-    this.name = 'DatabaseLockedError';
   }
 }
 

@@ -1,3 +1,4 @@
+import { DomainError } from '../../domain/errors.ts';
 import type { Academy, AcademyFields } from '../../domain/academy.ts';
 
 /** One academy's new field values, for `updateMany`. */
@@ -26,9 +27,8 @@ export interface AcademySyncStore {
 }
 
 /** A write hit a unique constraint after all (the in-memory collision check missed it); the sync rolled back. */
-export class AcademySyncConflict extends Error {
+export class AcademySyncConflict extends DomainError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AcademySyncConflict';
+    super('academy_sync.conflict', message, options);
   }
 }

@@ -1,3 +1,4 @@
+import { UnavailableError } from '../../domain/errors.ts';
 /** Reads academies, catalogs and catalog queries of an enterprise customer from enterprise-catalog (raw items, all pages merged). */
 export interface CatalogSource {
   /** Every academy item of the customer, unvalidated: normalization decides what is usable. */
@@ -9,9 +10,8 @@ export interface CatalogSource {
 }
 
 /** Raised when the catalog cannot answer (network, timeout, upstream error, malformed page); the sync aborts. */
-export class CatalogSourceUnavailable extends Error {
+export class CatalogSourceUnavailable extends UnavailableError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CatalogSourceUnavailable';
+    super('catalog.unavailable', message, options);
   }
 }

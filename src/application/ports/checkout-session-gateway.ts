@@ -1,3 +1,4 @@
+import { UnavailableError } from '../../domain/errors.ts';
 /** A Stripe Checkout Session, reduced to what paying an intent needs (no SDK types past the adapter). */
 export interface CheckoutSession {
   readonly id: string;
@@ -38,9 +39,8 @@ export interface CheckoutSessionGateway {
 }
 
 /** Stripe failed, timed out or refused the call; nothing was recorded. */
-export class CheckoutGatewayUnavailable extends Error {
+export class CheckoutGatewayUnavailable extends UnavailableError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CheckoutGatewayUnavailable';
+    super('stripe.unavailable', message, options);
   }
 }

@@ -1,3 +1,4 @@
+import { UnavailableError } from '../../domain/errors.ts';
 import type { Price } from '../../domain/price.ts';
 
 /**
@@ -9,9 +10,8 @@ export interface PriceSource {
 }
 
 /** Raised by a price source that cannot answer (network, upstream error, timeout). */
-export class PriceSourceUnavailable extends Error {
+export class PriceSourceUnavailable extends UnavailableError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'PriceSourceUnavailable';
+    super('prices.unavailable', message, options);
   }
 }

@@ -1,4 +1,4 @@
-import { DomainError } from '../../domain/errors.ts';
+import { DomainError, UnavailableError } from '../../domain/errors.ts';
 
 /** Who a verified token speaks for. */
 export interface Principal {
@@ -30,9 +30,8 @@ export class AuthenticationError extends DomainError {
 }
 
 /** The keys could not be fetched (JWKS down or malformed): not the caller's fault, so not a 401. */
-export class TokenVerificationUnavailable extends Error {
+export class TokenVerificationUnavailable extends UnavailableError {
   constructor(message: string) {
-    super(message);
-    this.name = 'TokenVerificationUnavailable';
+    super('auth.unavailable', message);
   }
 }
