@@ -718,7 +718,7 @@ export interface components {
             detail: string;
         };
         /**
-         * @description The intent cannot be created or updated: the slug is reserved by someone else, a failed or active intent exists, or the caller has too many open intents
+         * @description The intent cannot be created or updated: the slug is reserved by someone else, a failed or active intent exists, the caller has too many open intents, or (`intent_not_payable`) a new quantity was asked while a payment of the current Checkout Session is complete or processing
          * @example {
          *       "error_code": "slug_reservation",
          *       "detail": "This enterprise slug or name is not available."
@@ -729,7 +729,7 @@ export interface components {
              * @description Stable code to branch on
              * @enum {string}
              */
-            error_code: "slug_reservation" | "failed_checkout_intent" | "active_checkout_intent" | "too_many_open_intents";
+            error_code: "slug_reservation" | "failed_checkout_intent" | "active_checkout_intent" | "too_many_open_intents" | "intent_not_payable";
             /** @description What went wrong, in English, for people; do not parse it */
             detail: string;
         };
@@ -1358,7 +1358,16 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
-            502: components["responses"]["ServiceFailure"];
+            /** @description Stripe failed while ending the Checkout Session a new quantity makes stale (nothing changed), or the database failed; retry */
+            502: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutSessionUpstreamError"];
+                };
+            };
             /** @description Authentication is not configured or its keys are unavailable */
             503: {
                 headers: {

@@ -262,12 +262,14 @@ function checkoutIntentUseCases(
   const { database, intents, priceCache, livePrices, academies, stripe, telemetry } = wired;
   const intentDeps = intentDepsOf(config, database, intents);
   const { webhookSecret } = config.stripe;
+  const sessions = stripe ? stripeCheckoutSessions(stripe) : null;
   return {
     currentIntent: makeCurrentIntent(intentDeps),
     createOrUpdateIntent: makeCreateOrUpdateIntent({
       ...intentDeps,
       academies,
       maxOpenIntentsPerUser: config.intents.maxOpenPerUser,
+      sessions,
     }),
     listIntents: makeListIntents(intentDeps),
     getIntent: makeGetIntent(intentDeps),
@@ -275,7 +277,7 @@ function checkoutIntentUseCases(
     ...intentJobs(config, intentDeps),
     checkoutSessionRateLimit: config.checkout.sessionRateLimit,
     createCheckoutSession: makeCreateCheckoutSession({
-      gateway: stripe ? stripeCheckoutSessions(stripe) : null,
+      gateway: sessions,
       settings: checkoutSettings(config),
       unitOfWork: intentDeps.unitOfWork,
       products: postgresSellableProducts(database.db),

@@ -450,13 +450,13 @@ export type AcademySyncUpstreamError = {
 };
 
 /**
- * The intent cannot be created or updated: the slug is reserved by someone else, a failed or active intent exists, or the caller has too many open intents
+ * The intent cannot be created or updated: the slug is reserved by someone else, a failed or active intent exists, the caller has too many open intents, or (`intent_not_payable`) a new quantity was asked while a payment of the current Checkout Session is complete or processing
  */
 export type CheckoutIntentConflictError = {
     /**
      * Stable code to branch on
      */
-    error_code: 'slug_reservation' | 'failed_checkout_intent' | 'active_checkout_intent' | 'too_many_open_intents';
+    error_code: 'slug_reservation' | 'failed_checkout_intent' | 'active_checkout_intent' | 'too_many_open_intents' | 'intent_not_payable';
     /**
      * What went wrong, in English, for people; do not parse it
      */
@@ -926,9 +926,9 @@ export type CreateCheckoutIntentErrors = {
      */
     431: DetailError;
     /**
-     * The database (or another dependency) failed; retry later
+     * Stripe failed while ending the Checkout Session a new quantity makes stale (nothing changed), or the database failed; retry
      */
-    502: ServiceFailureError;
+    502: CheckoutSessionUpstreamError;
     /**
      * Authentication is not configured or its keys are unavailable
      */

@@ -1,5 +1,6 @@
 import {
   CheckoutIntentNotFoundError,
+  IntentNotPayableError,
   InvalidCheckoutIntentRequestError,
   TEAMS_PRODUCT_ID,
   TooManyOpenIntentsError,
@@ -12,6 +13,7 @@ import {
 } from '../domain/checkout-intent.ts';
 import type { AcademyRepository } from './ports/academy-repository.ts';
 import type { CheckoutIntentRepository, IntentPage } from './ports/checkout-intent-repository.ts';
+import type { CheckoutSessionGateway } from './ports/checkout-session-gateway.ts';
 import type { Clock } from './ports/clock.ts';
 import type { Principal } from './ports/token-verifier.ts';
 import type { UnitOfWork } from './ports/unit-of-work.ts';
@@ -29,6 +31,8 @@ export interface CreateOrUpdateIntentDeps extends CheckoutIntentDeps {
   readonly academies: AcademyRepository;
   /** MAX_OPEN_INTENTS_PER_USER: created intents one user may hold at once. */
   readonly maxOpenIntentsPerUser: number;
+  /** Ends a session a changed quantity makes stale; null when Stripe Checkout is not configured. */
+  readonly sessions?: Pick<CheckoutSessionGateway, 'retrieve' | 'expire'> | null;
 }
 
 export interface CurrentIntentQuery {
@@ -91,11 +95,37 @@ export function makeCreateOrUpdateIntent(deps: CreateOrUpdateIntentDeps): Create
           return { intent: plan.intent, created: false };
         case 'create':
           return { intent: await intents.insert(plan.fields, now), created: true };
-        case 'update':
-          return { intent: await intents.update({ ...plan.intent, ...plan.fields }), created: false };
+        case 'update': {
+          const detach = await endSessionOfOtherQuantity(deps.sessions ?? null, plan.intent, plan.fields.quantity);
+          const fields = detach ? { ...plan.fields, stripeCheckoutSessionId: null } : plan.fields;
+          return { intent: await intents.update({ ...plan.intent, ...fields }), created: false };
+        }
       }
     });
   };
+}
+
+/**
+ * A new quantity makes the intent's current Checkout Session charge the wrong amount: it is expired at
+ * Stripe (inside the caller's transaction, as the session endpoint replaces one) so a second tab cannot
+ * pay it and be refused; true when the intent must let it go. A session already complete means a payment
+ * is on its way: the update is refused until it is confirmed. Stripe failing fails the update (a 502;
+ * nothing changed), never leaving a payable session for the old quantity.
+ */
+async function endSessionOfOtherQuantity(
+  sessions: Pick<CheckoutSessionGateway, 'retrieve' | 'expire'> | null,
+  intent: CheckoutIntent,
+  quantity: number,
+): Promise<boolean> {
+  const sessionId = intent.stripeCheckoutSessionId;
+  if (sessionId === null || quantity === intent.quantity) return false;
+  if (!sessions) return true;
+  const current = await sessions.retrieve(sessionId);
+  if (current?.status === 'complete') {
+    throw new IntentNotPayableError('A payment of this checkout intent is complete or processing; wait for its confirmation.');
+  }
+  if (current?.status === 'open') await sessions.expire(sessionId);
+  return true;
 }
 
 /** Users see their own intents; an admin sees everyone's, or one user's with `userId`. */

@@ -8,6 +8,7 @@ import {
   isErroredState,
   markPaid,
   recordCheckoutError,
+  releaseSession,
   type CheckoutIntent,
   type CheckoutSessionFacts,
   type ExpectedPrice,
@@ -61,14 +62,22 @@ export async function applyPayment(
         const { intents } = scope;
         const intent = await intents.findByUuid(intentUuid, { forUpdate: true });
         if (!intent) return { outcome: 'unknown_intent', intentUuid };
-        // Fulfilment (or its failure) already happened: this is a late replay, and going back to paid would undo it.
-        if (intent.state === 'fulfilled' || isErroredState(intent.state)) return { outcome: 'already_past_paid', intentUuid };
+        // Fulfilment (or its failure) already happened: a late replay changes nothing, and going back to paid would
+        // undo it; another session paid as well is a second charge an operator must see.
+        if (intent.state === 'fulfilled' || isErroredState(intent.state)) {
+          if (intent.stripeCheckoutSessionId !== null && intent.stripeCheckoutSessionId !== session.id) return { outcome: 'payment_conflict', intentUuid };
+          return { outcome: 'already_past_paid', intentUuid };
+        }
         const now = deps.clock.now();
         const verdict = checkSessionPaysIntent(intent, session, expected);
         if (!verdict.accepted) {
           // Kept on an unpaid intent for support; a paid one is left alone (its modified time drives the stalled job).
+          // The refused session, if it is the intent's current one, is let go: it will never pay this intent, and
+          // holding it would refuse every new session (the refusal is logged at error, for a refund).
           if (intent.state !== 'paid') {
-            const noted = recordCheckoutError(intent, `Stripe session not applied: ${verdict.reason}.`, now);
+            const message = `Stripe session not applied: ${verdict.reason}.`;
+            const released = session.id === null ? intent : releaseSession(intent, session.id, now, message);
+            const noted = released !== intent ? released : recordCheckoutError(intent, message, now);
             if (noted !== intent) await intents.update(noted);
           }
           return { outcome: 'payment_refused', intentUuid, reason: verdict.reason };

@@ -3,7 +3,7 @@ import type { Database } from '../../src/adapters/postgres/database.ts';
 import { postgresCheckoutIntentRepository } from '../../src/adapters/postgres/checkout-intent-repository.ts';
 import { postgresUnitOfWork } from '../../src/adapters/postgres/unit-of-work.ts';
 import type { CheckoutIntentRow, NewCheckoutIntentRow } from '../../src/adapters/postgres/tables/checkout-intents.ts';
-import { makeCreateOrUpdateIntent, makeCurrentIntent, makeGetIntent, makeListIntents } from '../../src/application/checkout-intents.ts';
+import { makeCreateOrUpdateIntent, makeCurrentIntent, makeGetIntent, makeListIntents, type CreateOrUpdateIntentDeps } from '../../src/application/checkout-intents.ts';
 import { makeExpireIntents, makeMarkStalledIntents, makeTransitionIntent } from '../../src/application/checkout-intent-lifecycle.ts';
 import type { Clock } from '../../src/application/ports/clock.ts';
 import type { AcademyRepository } from '../../src/application/ports/academy-repository.ts';
@@ -39,7 +39,11 @@ export const MAX_OPEN_INTENTS = 20;
 export function intentUseCases(
   db: Kysely<Database>,
   clock: Clock,
-  options: { readonly academies?: AcademyRepository; readonly maxOpenIntentsPerUser?: number } = {},
+  options: {
+    readonly academies?: AcademyRepository;
+    readonly maxOpenIntentsPerUser?: number;
+    readonly sessions?: CreateOrUpdateIntentDeps['sessions'];
+  } = {},
 ) {
   const deps = {
     intents: postgresCheckoutIntentRepository(db),
@@ -51,7 +55,12 @@ export function intentUseCases(
   return {
     ...deps,
     currentIntent: makeCurrentIntent(deps),
-    createOrUpdateIntent: makeCreateOrUpdateIntent({ ...deps, academies, maxOpenIntentsPerUser: options.maxOpenIntentsPerUser ?? MAX_OPEN_INTENTS }),
+    createOrUpdateIntent: makeCreateOrUpdateIntent({
+      ...deps,
+      academies,
+      maxOpenIntentsPerUser: options.maxOpenIntentsPerUser ?? MAX_OPEN_INTENTS,
+      sessions: options.sessions ?? null,
+    }),
     listIntents: makeListIntents(deps),
     getIntent: makeGetIntent(deps),
     transitionIntent: makeTransitionIntent(deps),

@@ -1,6 +1,8 @@
 import t from 'tap';
 import { checkoutHarness, ACADEMY_PRICE, ACADEMY_PRODUCT, SETTINGS, TEAMS_PRICE } from '../helpers/checkout-session-harness.ts';
-import { insertIntent, manualClock } from '../helpers/checkout-intents.ts';
+import { insertIntent, intentUseCases, manualClock } from '../helpers/checkout-intents.ts';
+import { postgresAcademyRepository } from '../../src/adapters/postgres/academy-repository.ts';
+import { stripeCheckoutSessions } from '../../src/adapters/stripe/checkout-sessions.ts';
 import { createTestDatabase, insertAcademy } from '../helpers/test-database.ts';
 
 // POST /api/v1/checkout-intents/{uuid}/checkout-session/ end to end below the process: HTTP, the use case,
@@ -54,7 +56,7 @@ t.test('the owner of a created intent gets a new Checkout Session made from serv
     cancel_url: SETTINGS.cancelUrl,
     expires_at: String(Math.floor(expiresAt.getTime() / 1000)),
   }, 'the session Stripe was asked for: subscription, the academy price, the intent quantity, uuid and metadata');
-  t.equal(sent[0]?.idempotencyKey, `academy-billing:checkout-session:${intent.uuid}:1`, 'the Idempotency-Key names the intent and attempt 1');
+  t.match(sent[0]?.idempotencyKey, new RegExp(`^academy-billing:checkout-session:${intent.uuid}:1:[A-Za-z0-9_-]{22}$`), 'the Idempotency-Key names the intent, attempt 1 and a digest of the parameters');
   t.equal(fake.checkout.sessions.get(body.id)?.['amount_total'], 29700, 'Stripe prices it at 3 × 99.00');
 
   const row = await intentRow(intent.uuid);
@@ -170,6 +172,20 @@ t.test('a retry after Stripe made the session but its answer was lost gets that 
   t.equal((await intentRow(intent.uuid)).stripe_checkout_session_id, retry.json<{ id: string }>().id, 'and the intent holds it');
 });
 
+t.test('after a lost answer, a retry with other parameters (the quantity changed) gets a new session, not a 502 for a day', async (t) => {
+  const intent = await insertIntent(db, { user_id: 'learner-1', stripe_product_id: ACADEMY_PRODUCT, quantity: 1, expires_at: inOneDay() });
+  fake.checkout.mode = 'created-then-500';
+  t.equal((await post(intent.uuid)).statusCode, 502, 'the lost answer is a 502');
+  fake.checkout.mode = 'ok';
+  await db.updateTable('checkout_intents').set({ quantity: 2 }).where('uuid', '=', intent.uuid).execute();
+  const retry = await post(intent.uuid);
+  t.equal(retry.statusCode, 201, 'the retry for the new quantity gets a session (Stripe did not refuse a reused key)');
+  const [lost, retried] = fake.checkout.createRequests.slice(-2);
+  t.not(retried?.idempotencyKey, lost?.idempotencyKey, 'other parameters travel under another key');
+  t.equal(retried?.params['line_items[0][quantity]'], '2', 'for the new quantity');
+  t.equal((await intentRow(intent.uuid)).stripe_checkout_session_id, retry.json<{ id: string }>().id, 'and the intent holds it');
+});
+
 t.test('a session near its expiry, or made for another quantity, is expired at Stripe and replaced', async (t) => {
   const intent = await insertIntent(db, { user_id: 'learner-1', stripe_product_id: ACADEMY_PRODUCT, quantity: 2, expires_at: inOneDay() });
   const first = (await post(intent.uuid)).json<{ id: string }>();
@@ -179,7 +195,7 @@ t.test('a session near its expiry, or made for another quantity, is expired at S
   t.equal(second.statusCode, 201, 'four minutes left: a new session');
   t.not(second.json<{ id: string }>().id, first.id);
   t.equal(session['status'], 'expired', 'the old one was expired so it cannot be paid too');
-  t.equal(fake.checkout.createRequests.at(-1)?.idempotencyKey, `academy-billing:checkout-session:${intent.uuid}:2`, 'attempt 2');
+  t.match(fake.checkout.createRequests.at(-1)?.idempotencyKey, new RegExp(`^academy-billing:checkout-session:${intent.uuid}:2:`), 'attempt 2');
 
   await db.updateTable('checkout_intents').set({ quantity: 5 }).where('uuid', '=', intent.uuid).execute();
   const third = await post(intent.uuid);
@@ -241,4 +257,39 @@ t.test('metrics count created, reused, refused and failed requests', async (t) =
   t.ok(harness.sessionOutcomes.includes('reused'), 'reused counted');
   t.ok(harness.sessionOutcomes.includes('refused'), 'refused counted');
   t.ok(harness.sessionOutcomes.includes('failed'), 'failed counted');
+});
+
+t.test('a new quantity ends the open session at Stripe, so the old amount cannot be paid from another tab', async (t) => {
+  const { createOrUpdateIntent } = intentUseCases(db, clock, { academies: postgresAcademyRepository(db), sessions: stripeCheckoutSessions(harness.stripe) });
+  const repost = (quantity: number) => createOrUpdateIntent({ userId: 'learner-1', stripeProductId: ACADEMY_PRODUCT, quantity });
+  const { intent } = await repost(1);
+  const first = (await post(intent.uuid)).json<{ id: string }>();
+
+  const same = await repost(1);
+  t.equal(same.intent.stripeCheckoutSessionId, first.id, 'the same quantity keeps the session');
+  t.equal(fake.checkout.sessions.get(first.id)?.['status'], 'open', 'still open at Stripe');
+
+  const changed = await repost(2);
+  t.equal(changed.intent.quantity, 2, 'updated');
+  t.equal(changed.intent.stripeCheckoutSessionId, null, 'the intent let the session go');
+  t.equal(fake.checkout.sessions.get(first.id)?.['status'], 'expired', 'and it was expired at Stripe: no one can pay it now');
+  const next = await post(intent.uuid);
+  t.equal(next.statusCode, 201, 'a session for the new quantity');
+  t.equal(fake.checkout.createRequests.at(-1)?.params['line_items[0][quantity]'], '2');
+});
+
+t.test('a new quantity while a payment of the session is complete is refused (409), and Stripe failing changes nothing (502)', async (t) => {
+  const { createOrUpdateIntent } = intentUseCases(db, clock, { academies: postgresAcademyRepository(db), sessions: stripeCheckoutSessions(harness.stripe) });
+  const repost = (quantity: number) => createOrUpdateIntent({ userId: 'learner-1', stripeProductId: ACADEMY_PRODUCT, quantity });
+  const { intent } = await repost(1);
+  const session = (await post(intent.uuid)).json<{ id: string }>();
+
+  fake.checkout.mode = '500';
+  await t.rejects(repost(3), { code: 'stripe.unavailable' }, 'Stripe down: the update fails (502)');
+  fake.checkout.mode = 'ok';
+  t.match(await intentRow(intent.uuid), { quantity: 1, stripe_checkout_session_id: session.id }, 'nothing changed');
+
+  fake.checkout.complete(session.id, { paymentStatus: 'unpaid' });
+  await t.rejects(repost(3), { code: 'checkout_intent.not_payable', message: /payment of this checkout intent is complete or processing/ }, 'a payment on its way: 409');
+  t.match(await intentRow(intent.uuid), { quantity: 1, stripe_checkout_session_id: session.id }, 'nothing changed');
 });

@@ -183,7 +183,7 @@ t.test('error_code values are enums per operation, and the intent state is one n
   const document = await documentJson();
   const schemas = document.components.schemas;
   t.same(schemas['CheckoutIntentConflictError']?.properties?.['error_code']?.enum, [
-    'slug_reservation', 'failed_checkout_intent', 'active_checkout_intent', 'too_many_open_intents',
+    'slug_reservation', 'failed_checkout_intent', 'active_checkout_intent', 'too_many_open_intents', 'intent_not_payable',
   ]);
   t.same(schemas['CheckoutIntentState']?.enum, CHECKOUT_INTENT_STATES);
   t.equal(schemas['CheckoutIntent']?.properties?.['state']?.$ref, '#/components/schemas/CheckoutIntentState');

@@ -115,3 +115,16 @@ t.test('recorded Stripe events older than the retention are deleted', async (t) 
   const left = await db.selectFrom('stripe_events').select('event_id').execute();
   t.same(left.map((r) => r.event_id), ['evt_recent'], 'the recent one is kept');
 });
+
+t.test('a session that outlived its intent\'s reservation is still reconciled: paid reopens the intent, expired is let go', async (t) => {
+  const paid = await intentWithSession('learner-late-paid');
+  const unpaid = await intentWithSession('learner-late-unpaid');
+  // The expire-intents job ran before the learners finished at Stripe (the session outlives the reservation).
+  await db.updateTable('checkout_intents').set({ state: 'expired' }).where('uuid', 'in', [paid.uuid, unpaid.uuid]).execute();
+  fake.checkout.complete(paid.sessionId, { customer: 'cus_late' });
+  fake.checkout.expire(unpaid.sessionId);
+  t.same(await reconciler()(), { ...nothingElse, checked: 2, marked_paid: 1, cleared: 1 }, 'both are checked');
+  t.match(await intentRow(paid.uuid), { state: 'paid', stripe_customer_id: 'cus_late' }, 'the money moved: reopened and paid, as the webhook would have');
+  t.match(await intentRow(unpaid.uuid), { state: 'expired', stripe_checkout_session_id: null }, 'the expired one lets its session go');
+  t.same(await reconciler()(), nothingElse, 'and neither is asked about again');
+});

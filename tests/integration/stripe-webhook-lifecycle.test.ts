@@ -136,3 +136,45 @@ t.test('a delivery with a bad signature is counted as unverified and refused', a
   t.equal(res.statusCode, 400);
   t.equal(await harness.webhookCount('unverified', 'invalid_signature'), 1, 'counted');
 });
+
+t.test('a refused payment of the current session lets it go: the learner can pay again (a refund is for support)', async (t) => {
+  const { intent, sessionId } = await intentWithSession(1);
+  // The learner changed the quantity in another tab, then paid the session made for the old one.
+  await db.updateTable('checkout_intents').set({ quantity: 2 }).where('uuid', '=', intent.uuid).execute();
+  const res = await harness.deliver(checkoutSessionEvent('checkout.session.completed', fake.checkout.complete(sessionId)));
+  t.equal(res.statusCode, 200, 'acknowledged');
+  const after = await intentRow(intent.uuid);
+  t.equal(after.state, 'created', 'not paid: the session does not match the intent');
+  t.equal(after.stripe_checkout_session_id, null, 'the refused session is no longer the intent\'s');
+  t.match(after.last_checkout_error, /quantity/, 'why, for support');
+  t.equal(await harness.webhookCount('checkout.session.completed', 'payment_refused'), 1, 'counted as refused');
+  const next = await newSession(intent.uuid);
+  t.equal(next.status, 201, 'a new session can be made (it was a 409 for good)');
+});
+
+t.test('a payment after an earlier failed attempt clears the stale last checkout error', async (t) => {
+  const { intent, sessionId } = await intentWithSession();
+  fake.checkout.complete(sessionId, { paymentStatus: 'unpaid' });
+  await harness.deliver(checkoutSessionEvent('checkout.session.async_payment_failed', wireSession(sessionId)));
+  t.match((await intentRow(intent.uuid)).last_checkout_error, /failed/, 'the failure is recorded');
+  const second = await newSession(intent.uuid);
+  t.equal(second.status, 201);
+  await harness.deliver(checkoutSessionEvent('checkout.session.completed', fake.checkout.complete(second.id)));
+  const after = await intentRow(intent.uuid);
+  t.equal(after.state, 'paid', 'paid');
+  t.equal(after.last_checkout_error, null, 'the earlier failure is no longer shown as the last error');
+});
+
+t.test('a second, different paid session for a fulfilled intent is a payment conflict, not a quiet replay', async (t) => {
+  const { intent, sessionId } = await intentWithSession();
+  await harness.deliver(checkoutSessionEvent('checkout.session.completed', fake.checkout.complete(sessionId)));
+  await db.updateTable('checkout_intents').set({ state: 'fulfilled' }).where('uuid', '=', intent.uuid).execute();
+  const other = { ...wireSession(sessionId), id: 'cs_test_second_payment' };
+  const res = await harness.deliver(checkoutSessionEvent('checkout.session.completed', other, 'evt_second_payment'));
+  t.equal(res.statusCode, 200, 'acknowledged');
+  t.equal((await intentRow(intent.uuid)).state, 'fulfilled', 'unchanged');
+  t.equal(await harness.webhookCount('checkout.session.completed', 'payment_conflict'), 1, 'counted as a conflict (logged at error)');
+  const replay = await harness.deliver(checkoutSessionEvent('checkout.session.completed', wireSession(sessionId), 'evt_late_replay'));
+  t.equal(replay.statusCode, 200);
+  t.equal(await harness.webhookCount('checkout.session.completed', 'already_past_paid'), 1, 'its own session, late: a quiet replay');
+});

@@ -95,9 +95,10 @@ export function postgresCheckoutIntentRepository(db: Kysely<Database>): Checkout
     },
 
     async withSessionToReconcile(limit) {
-      // Matches the partial index of migration 0005, so only intents holding a session are read and shuffled.
+      // Matches the partial index of migration 0007, so only intents holding a session are read and shuffled.
+      // Expired ones too: a session can outlive its intent's reservation, and its payment reopens the intent.
       const rows = await selectAll()
-        .where('state', '=', 'created')
+        .where('state', 'in', ['created', 'expired'])
         .where('stripe_checkout_session_id', 'is not', null)
         .orderBy(sql`random()`)
         .limit(limit)

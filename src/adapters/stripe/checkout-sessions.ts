@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import type Stripe from 'stripe';
 import {
   CheckoutGatewayUnavailable,
   type CheckoutSession,
   type CheckoutSessionGateway,
+  type NewCheckoutSession,
 } from '../../application/ports/checkout-session-gateway.ts';
 import { describeStripeFailure } from './failure.ts';
 
@@ -37,7 +39,7 @@ export function stripeCheckoutSessions(stripe: Stripe): CheckoutSessionGateway {
             cancel_url: session.cancelUrl,
             expires_at: Math.floor(session.expiresAt.getTime() / 1000),
           },
-          { idempotencyKey: session.idempotencyKey },
+          { idempotencyKey: keyForParameters(session) },
         ),
       );
       return toCheckoutSession(created);
@@ -54,6 +56,19 @@ export function stripeCheckoutSessions(stripe: Stripe): CheckoutSessionGateway {
       return toCheckoutSession(await call('checkout.sessions.expire', () => stripe.checkout.sessions.expire(sessionId)));
     },
   };
+}
+
+/**
+ * The caller's key (one per intent and attempt) plus a digest of what is sent under it. Stripe refuses a
+ * key reused with other parameters (`idempotency_error`) for 24 hours, and the attempt only moves once a
+ * session is stored: after a lost answer, a retry with other parameters (a new quantity, an expiry clamped
+ * a minute later) would otherwise fail until Stripe forgets the key. The same parameters still get the
+ * same session; other parameters get a new one (the lost one was never shown to the learner).
+ */
+function keyForParameters(session: NewCheckoutSession): string {
+  const { idempotencyKey, ...parameters } = session;
+  const digest = createHash('sha256').update(JSON.stringify(parameters)).digest('base64url').slice(0, 22);
+  return `${idempotencyKey}:${digest}`;
 }
 
 /** Reads defensively: Stripe's answer is still data from outside. */

@@ -46,13 +46,14 @@ export function attachSession(intent: CheckoutIntent, sessionId: string, now: Da
 }
 
 /**
- * The intent's current session ended without payment (expired, or its asynchronous payment failed):
- * a `created` intent forgets it, so a new one can be made; `error` is recorded as the last checkout error.
- * Any other state, or another session than the current one, changes nothing (events may arrive late or
- * out of order: an `expired` after a `completed` never moves a paid intent back).
+ * The intent's current session will never pay it (expired, its asynchronous payment failed, or its payment
+ * was refused): a `created` intent forgets it, so a new one can be made, and so does an `expired` one (it
+ * may be reopened; the reconcile job stops asking Stripe about it); `error` is recorded as the last
+ * checkout error. Any other state, or another session than the current one, changes nothing (events may
+ * arrive late or out of order: an `expired` after a `completed` never moves a paid intent back).
  */
 export function releaseSession(intent: CheckoutIntent, sessionId: string, now: Date, error?: string): CheckoutIntent {
-  if (intent.state !== 'created' || intent.stripeCheckoutSessionId !== sessionId) return intent;
+  if ((intent.state !== 'created' && intent.state !== 'expired') || intent.stripeCheckoutSessionId !== sessionId) return intent;
   return {
     ...intent,
     stripeCheckoutSessionId: null,

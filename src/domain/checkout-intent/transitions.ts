@@ -36,6 +36,8 @@ export function markPaid(intent: CheckoutIntent, payment: PaymentReference, now:
     state: 'paid' as const,
     stripeCheckoutSessionId: sessionId ?? intent.stripeCheckoutSessionId,
     stripeCustomerId: customerId ?? intent.stripeCustomerId,
+    // An earlier failed attempt is history once the intent is paid (a replay keeps what is there).
+    lastCheckoutError: intent.state === 'paid' ? intent.lastCheckoutError : null,
   };
   return unchanged(intent, next) ? intent : { ...next, modified: now };
 }

@@ -19,6 +19,7 @@ import { described, ref } from '../schemas/described.ts';
 import {
   AuthenticationUnavailableErrorSchema,
   CheckoutIntentConflictErrorSchema,
+  CheckoutSessionUpstreamErrorSchema,
   DetailErrorSchema,
   FieldErrorsSchema,
   InvalidStateTransitionErrorSchema,
@@ -73,6 +74,7 @@ export const checkoutIntentsRoutes: FastifyPluginAsyncTypebox<CheckoutIntentsRou
           409: described(CheckoutIntentConflictErrorSchema, 'The intent cannot be created or updated; `error_code` says why'),
           429: throttled,
           ...authResponses,
+          502: described(CheckoutSessionUpstreamErrorSchema, 'Stripe failed while ending the Checkout Session a new quantity makes stale (nothing changed), or the database failed; retry'),
         },
       },
       onRequest: signedInWrite,

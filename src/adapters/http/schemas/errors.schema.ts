@@ -60,8 +60,8 @@ export const AcademySyncUpstreamErrorSchema = codedError(
 );
 export const CheckoutIntentConflictErrorSchema = codedError(
   'CheckoutIntentConflictError',
-  'The intent cannot be created or updated: the slug is reserved by someone else, a failed or active intent exists, or the caller has too many open intents',
-  ['slug_reservation', 'failed_checkout_intent', 'active_checkout_intent', 'too_many_open_intents'],
+  'The intent cannot be created or updated: the slug is reserved by someone else, a failed or active intent exists, the caller has too many open intents, or (`intent_not_payable`) a new quantity was asked while a payment of the current Checkout Session is complete or processing',
+  ['slug_reservation', 'failed_checkout_intent', 'active_checkout_intent', 'too_many_open_intents', 'intent_not_payable'],
   'This enterprise slug or name is not available.',
 );
 export const TransitionConflictErrorSchema = codedError(
