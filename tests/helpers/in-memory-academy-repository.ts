@@ -18,7 +18,8 @@ export function inMemoryAcademyRepository(seed: readonly Partial<AcademyFields>[
       touch();
       return repo.rows
         .filter((a) => filter.includeInactive || a.isActive)
-        .filter((a) => filter.academyUuid === undefined || a.uuid === filter.academyUuid)
+        // uuid columns compare as uuids in PostgreSQL: any case (the contract suite holds the fake to it).
+        .filter((a) => filter.academyUuid === undefined || a.uuid === filter.academyUuid.toLowerCase())
         .filter((a) => filter.productKey === undefined || a.productKey === filter.productKey)
         .filter((a) => (filter.tags ?? []).every((tag) => a.tags.includes(tag)))
         .sort(compareAcademies);
@@ -26,8 +27,9 @@ export function inMemoryAcademyRepository(seed: readonly Partial<AcademyFields>[
     async findByIdentifier(identifier: string) {
       touch();
       if (identifier === '') return null;
-      const matches = repo.rows.filter((a) =>
-        [a.uuid, a.catalogAcademyUuid, a.slug, a.productKey, a.stripeProductId].includes(identifier),
+      const asUuid = identifier.toLowerCase();
+      const matches = repo.rows.filter(
+        (a) => [a.uuid, a.catalogAcademyUuid].includes(asUuid) || [a.slug, a.productKey, a.stripeProductId].includes(identifier),
       );
       return matches.sort(compareAcademies)[0] ?? null;
     },
