@@ -814,7 +814,7 @@ export interface components {
             detail: string;
         };
         /**
-         * @description Missing or bad `Stripe-Signature`; nothing changed
+         * @description Missing or bad `Stripe-Signature` (`invalid_signature`), or a signed body that is not a readable event (`invalid_event`: no object, no or an over-long `id`/`type`, no `data.object` on a checkout.session event, an invalid `created`); nothing changed
          * @example {
          *       "error_code": "invalid_signature",
          *       "detail": "No valid Stripe-Signature."
@@ -825,7 +825,7 @@ export interface components {
              * @description Stable code to branch on
              * @enum {string}
              */
-            error_code: "invalid_signature";
+            error_code: "invalid_signature" | "invalid_event";
             /** @description What went wrong, in English, for people; do not parse it */
             detail: string;
         };
@@ -1689,7 +1689,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookReceived"];
                 };
             };
-            /** @description Missing or bad Stripe-Signature; nothing changed */
+            /** @description Missing or bad Stripe-Signature, or a signed body that is not a readable event; nothing changed, and Stripe does not retry a 4xx */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

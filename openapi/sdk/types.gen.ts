@@ -534,13 +534,13 @@ export type CheckoutSessionUnavailableError = {
 };
 
 /**
- * Missing or bad `Stripe-Signature`; nothing changed
+ * Missing or bad `Stripe-Signature` (`invalid_signature`), or a signed body that is not a readable event (`invalid_event`: no object, no or an over-long `id`/`type`, no `data.object` on a checkout.session event, an invalid `created`); nothing changed
  */
 export type WebhookSignatureError = {
     /**
      * Stable code to branch on
      */
-    error_code: 'invalid_signature';
+    error_code: 'invalid_signature' | 'invalid_event';
     /**
      * What went wrong, in English, for people; do not parse it
      */
@@ -1207,7 +1207,7 @@ export type ReceiveStripeWebhookData = {
 
 export type ReceiveStripeWebhookErrors = {
     /**
-     * Missing or bad Stripe-Signature; nothing changed
+     * Missing or bad Stripe-Signature, or a signed body that is not a readable event; nothing changed, and Stripe does not retry a 4xx
      */
     400: WebhookSignatureError;
     /**

@@ -53,6 +53,8 @@ const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   'checkout_session.not_configured': coded(503, 'checkout_not_configured'),
   'checkout_reconcile.not_configured': coded(503, 'stripe_not_configured'),
   'stripe_webhook.invalid_signature': coded(400, 'invalid_signature'),
+  // Signed, but unreadable: a 4xx so Stripe does not retry the same bytes for days (decision 0021).
+  'stripe_webhook.invalid_event': coded(400, 'invalid_event'),
   'stripe_webhook.not_configured': coded(503, 'webhook_not_configured'),
   // Dependencies. A sync failure rolled its transaction back, so nothing changed.
   'catalog.unavailable': coded(502, 'catalog_unavailable'),

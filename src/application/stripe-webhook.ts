@@ -2,6 +2,7 @@ import { applyPayment, type CheckoutPaymentDeps } from './checkout-payment.ts';
 import { applySessionEnded } from './checkout-session-ended.ts';
 import type { Logger } from './ports/logger.ts';
 import {
+  InvalidWebhookEventError,
   WebhookNotConfiguredError,
   WebhookSignatureError,
   type StripeEventVerifier,
@@ -41,6 +42,8 @@ export function makeReceiveStripeWebhook(deps: StripeWebhookDeps): ReceiveStripe
     } catch (error) {
       // A wave of these after a deploy usually means STRIPE_WEBHOOK_SECRET does not match the endpoint's.
       if (error instanceof WebhookSignatureError) count('unverified', 'invalid_signature');
+      // Its type is not trusted as a label (it may be the very field that is wrong).
+      if (error instanceof InvalidWebhookEventError) count('invalid', 'invalid_event');
       throw error;
     }
     try {

@@ -112,6 +112,8 @@ const WEBHOOK_TYPE_LABELS: ReadonlySet<string> = new Set([
   'checkout.session.async_payment_failed',
   'checkout.session.expired',
   'unverified',
+  // A signed body that is not a readable event (its own type may be what is wrong).
+  'invalid',
 ]);
 
 function webhookTypeLabel(type: string): string {

@@ -1,11 +1,13 @@
 import Stripe from 'stripe';
 import type { CheckoutSessionFacts } from '../../domain/checkout-intent.ts';
 import {
+  InvalidWebhookEventError,
   WebhookSignatureError,
   type CheckoutEventKind,
   type StripeEventVerifier,
   type StripeWebhookEvent,
 } from '../../application/ports/stripe-events.ts';
+import { readEnvelope } from './webhook-envelope.ts';
 
 /**
  * Verifies `Stripe-Signature` with the SDK's own helper (`webhooks.constructEvent`: HMAC-SHA256 over
@@ -16,7 +18,7 @@ export function stripeWebhookVerifier(secret: string, webhooks: Stripe['webhooks
   return {
     verify(payload, signatureHeader) {
       if (signatureHeader === undefined || signatureHeader.trim() === '') throw new WebhookSignatureError();
-      let event: Stripe.Event;
+      let event: unknown;
       try {
         event = webhooks.constructEvent(Buffer.from(payload), signatureHeader, secret);
       } catch {
@@ -28,13 +30,13 @@ export function stripeWebhookVerifier(secret: string, webhooks: Stripe['webhooks
   };
 }
 
-/** Reads defensively: a correctly signed event is still data from outside. */
-function toWebhookEvent(event: Stripe.Event): StripeWebhookEvent {
-  const { id, type } = event;
-  const created = Number.isSafeInteger(event.created) && event.created > 0 ? new Date(event.created * 1000) : null;
+/** Reads defensively: a correctly signed event is still data from outside (readEnvelope refuses what cannot be read). */
+function toWebhookEvent(event: unknown): StripeWebhookEvent {
+  const { id, type, created, object } = readEnvelope(event);
   const kind = Object.hasOwn(CHECKOUT_KINDS, type) ? CHECKOUT_KINDS[type] : undefined;
   if (kind !== undefined) {
-    return { kind, id, type, created, session: sessionFacts(event.data.object as Partial<Stripe.Checkout.Session>) };
+    if (object === null) throw new InvalidWebhookEventError(`A ${type} event must carry its session as data.object.`);
+    return { kind, id, type, created, session: sessionFacts(object as Partial<Stripe.Checkout.Session>) };
   }
   if (type.startsWith('price.') || type.startsWith('product.')) return { kind: 'catalogue_changed', id, type, created };
   return { kind: 'other', id, type, created };

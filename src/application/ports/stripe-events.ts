@@ -31,6 +31,17 @@ export class WebhookSignatureError extends DomainError {
   }
 }
 
+/**
+ * Correctly signed, but not an event this service can read (no id, no type, no session object, an id or
+ * type the event log cannot store, a `created` that is no date). A 400, not a 5xx: a retry would carry
+ * the same bytes, so Stripe must not retry it for days (docs/decisions/0021).
+ */
+export class InvalidWebhookEventError extends DomainError {
+  constructor(detail: string) {
+    super('stripe_webhook.invalid_event', detail);
+  }
+}
+
 /** STRIPE_WEBHOOK_SECRET is not configured, so no event can be verified. */
 export class WebhookNotConfiguredError extends DomainError {
   constructor() {

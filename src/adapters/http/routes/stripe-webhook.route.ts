@@ -30,7 +30,7 @@ export const stripeWebhookRoutes: FastifyPluginAsyncTypebox<StripeWebhookRouteDe
           'Verified with `Stripe-Signature` and STRIPE_WEBHOOK_SECRET. Every verified event is acknowledged with 200, including sessions refused because they do not prove the payment (see docs/decisions/0013).',
         response: {
           200: described(WebhookReceivedSchema, 'Verified and handled (or deliberately ignored)'),
-          400: described(WebhookSignatureErrorSchema, 'Missing or bad Stripe-Signature; nothing changed'),
+          400: described(WebhookSignatureErrorSchema, 'Missing or bad Stripe-Signature, or a signed body that is not a readable event; nothing changed, and Stripe does not retry a 4xx'),
           502: described(ServiceFailureErrorSchema, 'The database failed; Stripe will retry'),
           503: described(WebhookNotConfiguredErrorSchema, 'STRIPE_WEBHOOK_SECRET is not set'),
         },

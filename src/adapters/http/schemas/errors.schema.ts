@@ -96,8 +96,9 @@ export const CheckoutSessionUnavailableErrorSchema = codedError(
 );
 export const WebhookSignatureErrorSchema = codedError(
   'WebhookSignatureError',
-  'Missing or bad `Stripe-Signature`; nothing changed',
-  ['invalid_signature'],
+  'Missing or bad `Stripe-Signature` (`invalid_signature`), or a signed body that is not a readable event (`invalid_event`: no object, ' +
+    'no or an over-long `id`/`type`, no `data.object` on a checkout.session event, an invalid `created`); nothing changed',
+  ['invalid_signature', 'invalid_event'],
   'No valid Stripe-Signature.',
 );
 export const WebhookNotConfiguredErrorSchema = codedError(
