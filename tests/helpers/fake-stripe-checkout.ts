@@ -55,9 +55,10 @@ export function fakeCheckoutSessions(unitAmountOf: (priceId: string) => { unitAm
     }
     created += 1;
     const id = `cs_test_fake${String(created).padStart(6, '0')}${now}`;
+    // As Stripe does: a metadata key posted with an empty value is unset, so the session has no such key.
     const metadata = Object.fromEntries(
       Object.entries(params)
-        .filter(([key]) => key.startsWith('metadata['))
+        .filter(([key, value]) => key.startsWith('metadata[') && value !== '')
         .map(([key, value]) => [key.slice('metadata['.length, -1), value]),
     );
     const session: WireSession = {

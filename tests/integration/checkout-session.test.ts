@@ -1,6 +1,8 @@
 import t from 'tap';
 import { checkoutHarness, ACADEMY_PRICE, ACADEMY_PRODUCT, SETTINGS, TEAMS_PRICE } from '../helpers/checkout-session-harness.ts';
+import { TEAMS_SESSION_PRODUCT } from '../../src/domain/checkout-intent.ts';
 import { insertIntent, intentUseCases, manualClock } from '../helpers/checkout-intents.ts';
+import { checkoutSessionEvent } from '../helpers/fake-stripe-checkout.ts';
 import { postgresAcademyRepository } from '../../src/adapters/postgres/academy-repository.ts';
 import { stripeCheckoutSessions } from '../../src/adapters/stripe/checkout-sessions.ts';
 import { createTestDatabase, insertAcademy } from '../helpers/test-database.ts';
@@ -75,13 +77,20 @@ t.test('asking again returns the open session with 200 and makes nothing at Stri
   t.equal(fake.checkout.createRequests.length, requestsBefore, 'no second create call');
 });
 
-t.test('a Teams intent is paid with the TEAMS_STRIPE_PRICE_LOOKUP_KEY price', async (t) => {
+t.test('a Teams intent is paid with the TEAMS_STRIPE_PRICE_LOOKUP_KEY price, and its payment verifies', async (t) => {
   const intent = await insertIntent(db, { user_id: 'learner-1', stripe_product_id: '', quantity: 10, expires_at: inOneDay() });
   const res = await post(intent.uuid);
   t.equal(res.statusCode, 201);
   const sent = fake.checkout.createRequests.at(-1);
   t.equal(sent?.params['line_items[0][price]'], 'price_checkout_teams', 'the Teams price');
-  t.equal(sent?.params['metadata[stripe_product_id]'], '', 'metadata says Teams');
+  t.equal(sent?.params['metadata[stripe_product_id]'], TEAMS_SESSION_PRODUCT, "metadata says Teams, never '' (Stripe would unset the key)");
+  const sessionId = res.json<{ id: string }>().id;
+  t.match(fake.checkout.sessions.get(sessionId)?.['metadata'], { stripe_product_id: TEAMS_SESSION_PRODUCT }, 'the session Stripe keeps carries the key');
+
+  // The learner pays; the event carries the session as Stripe stored it.
+  const delivered = await harness.deliver(checkoutSessionEvent('checkout.session.completed', fake.checkout.complete(sessionId, { customer: 'cus_teams' })));
+  t.equal(delivered.statusCode, 200, 'acknowledged');
+  t.match(await intentRow(intent.uuid), { state: 'paid', stripe_checkout_session_id: sessionId, stripe_customer_id: 'cus_teams', last_checkout_error: null }, 'the Teams payment is applied');
 });
 
 t.test('refusals: not the owner, not payable, no usable price — and nothing reaches Stripe', async (t) => {

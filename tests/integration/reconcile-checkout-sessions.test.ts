@@ -58,6 +58,15 @@ t.test('a session paid while its webhook was lost marks the intent paid, once', 
   t.same(await reconciler()(), nothingElse, 'a paid intent is no longer checked');
 });
 
+t.test('a Teams session paid while its webhook was lost is verified against the session as Stripe keeps it', async (t) => {
+  const intent = await insertIntent(db, { user_id: 'learner-teams', stripe_product_id: '', quantity: 3, expires_at: new Date(Date.now() + 20 * 3_600_000) });
+  const res = await harness.app.inject({ method: 'POST', url: `/api/v1/checkout-intents/${intent.uuid}/checkout-session/`, headers: await harness.bearer('learner-teams') });
+  t.equal(res.statusCode, 201, 'a Teams session is made');
+  fake.checkout.complete(res.json<{ id: string }>().id);
+  t.same(await reconciler()(), { ...nothingElse, checked: 1, marked_paid: 1 }, 'the report');
+  t.match(await intentRow(intent.uuid), { state: 'paid', last_checkout_error: null }, 'the Teams intent is paid');
+});
+
 t.test('expired sessions are cleared, open ones and processing payments left as they are', async (t) => {
   const expired = await intentWithSession('learner-expired');
   const open = await intentWithSession('learner-open');

@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import t, { type Test } from 'tap';
 import Stripe from 'stripe';
 import { stripeWebhookVerifier } from '../../src/adapters/stripe/webhook-events.ts';
+import { sessionProductMetadata } from '../../src/domain/checkout-intent.ts';
 import { createLogger } from '../../src/adapters/logging/pino-logger.ts';
 import { PriceSourceUnavailable } from '../../src/application/ports/price-source.ts';
 import { makeReceiveStripeWebhook } from '../../src/application/stripe-webhook.ts';
@@ -80,7 +81,7 @@ function session(intent: Row, changes: Record<string, unknown> = {}): Record<str
     currency: 'usd',
     customer: 'cus_Q7learner0001',
     customer_details: { email: 'learner@example.com', name: 'A Learner' },
-    metadata: { intent_uuid: intent.uuid, user_id: intent.user_id, stripe_product_id: intent.stripe_product_id, quantity: String(intent.quantity) },
+    metadata: { intent_uuid: intent.uuid, user_id: intent.user_id, stripe_product_id: sessionProductMetadata(intent.stripe_product_id), quantity: String(intent.quantity) },
     mode: 'subscription',
     payment_link: null,
     payment_status: 'paid',
@@ -242,6 +243,27 @@ t.test('a Teams intent: refused while TEAMS_STRIPE_PRICE_LOOKUP_KEY is unset, pa
   t.equal((await stored(teams.uuid)).state, 'created', 'the academy amount is not the Teams amount');
   t.equal((await deliver(paidSession, undefined, withTeamsPrice)).statusCode, 200);
   t.equal((await stored(teams.uuid)).state, 'paid');
+});
+
+t.test("a Teams session's stripe_product_id must be the Teams marker; an academy session's never is", async (t) => {
+  const withTeamsPrice = await appWith({ teamsPriceLookupKey: 'teams' });
+  const teams = await insertIntent(db, { stripe_product_id: '', quantity: 2 });
+  const paidTeams = session(teams, { amount_total: 2 * 5000, amount_subtotal: 2 * 5000 });
+  const metadata = paidTeams['metadata'] as Record<string, string>;
+  const { stripe_product_id: _marker, ...withoutProduct } = metadata;
+  for (const [what, changed] of [
+    ['without the key (what Stripe keeps of an empty value)', withoutProduct],
+    ['with an empty value', { ...metadata, stripe_product_id: '' }],
+    ['naming an academy product', { ...metadata, stripe_product_id: 'prod_academy' }],
+  ] as const) {
+    const res = await deliver({ ...paidTeams, metadata: changed }, undefined, withTeamsPrice);
+    t.equal(res.statusCode, 200, `${what}: acknowledged`);
+    const after = await stored(teams.uuid);
+    t.equal(after.state, 'created', `${what}: refused`);
+    t.match(after.last_checkout_error, /metadata stripe_product_id/, `${what}: the reason names the key`);
+  }
+  const academy = await insertIntent(db, { stripe_product_id: 'prod_academy', user_id: 'academy-learner' });
+  await refused(t, academy, session(academy, { metadata: { ...(session(academy)['metadata'] as object), stripe_product_id: sessionProductMetadata('') } }), /metadata stripe_product_id/);
 });
 
 t.test('a price source that cannot answer is a 502 so Stripe retries; nothing changes meanwhile', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { checkSessionPaysIntent, type CheckoutIntent, type CheckoutSessionFacts } from '../../src/domain/checkout-intent.ts';
+import { checkSessionPaysIntent, sessionProductMetadata, TEAMS_SESSION_PRODUCT, type CheckoutIntent, type CheckoutSessionFacts } from '../../src/domain/checkout-intent.ts';
 
 const intent: CheckoutIntent = {
   id: 1,
@@ -44,3 +44,16 @@ t.match(checkSessionPaysIntent(intent, session, { known: false, reason: 'why' })
 t.match(checkSessionPaysIntent(intent, { ...session, metadata: { ...session.metadata, quantity: '03' } }, price), { accepted: false, reason: /metadata quantity/ }, 'quantity compared as the exact text');
 const inherited = Object.create({ intent_uuid: intent.uuid }) as Record<string, string>;
 t.match(checkSessionPaysIntent(intent, { ...session, metadata: inherited }, price), { accepted: false, reason: /metadata intent_uuid/ }, 'only own keys count');
+
+t.test("a Teams intent (product '') is paid by a session whose stripe_product_id is the Teams marker, never by an empty or missing one", async (t) => {
+  const teams: CheckoutIntent = { ...intent, stripeProductId: '' };
+  t.not(TEAMS_SESSION_PRODUCT, '', 'the marker is not empty: Stripe unsets a metadata key posted empty');
+  t.equal(sessionProductMetadata(''), TEAMS_SESSION_PRODUCT, 'a Teams intent sends the marker');
+  t.equal(sessionProductMetadata('prod_a'), 'prod_a', 'an academy intent sends its product id');
+  const marked = { ...session, metadata: { ...session.metadata, stripe_product_id: TEAMS_SESSION_PRODUCT } };
+  t.same(checkSessionPaysIntent(teams, marked, price), { accepted: true }, 'the marker pays the Teams intent');
+  const { stripe_product_id: _product, ...withoutProduct } = session.metadata;
+  t.match(checkSessionPaysIntent(teams, { ...session, metadata: withoutProduct }, price), { accepted: false, reason: /metadata stripe_product_id/ }, 'a missing key is refused');
+  t.match(checkSessionPaysIntent(teams, { ...session, metadata: { ...session.metadata, stripe_product_id: '' } }, price), { accepted: false, reason: /metadata stripe_product_id/ }, 'an empty value is refused');
+  t.match(checkSessionPaysIntent(intent, marked, price), { accepted: false, reason: /metadata stripe_product_id/ }, 'the marker does not pay an academy intent');
+});

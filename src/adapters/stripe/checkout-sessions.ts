@@ -6,6 +6,7 @@ import {
   type CheckoutSessionGateway,
   type NewCheckoutSession,
 } from '../../application/ports/checkout-session-gateway.ts';
+import { sessionProductMetadata } from '../../domain/checkout-intent.ts';
 import { describeStripeFailure } from './failure.ts';
 
 /**
@@ -32,7 +33,8 @@ export function stripeCheckoutSessions(stripe: Stripe): CheckoutSessionGateway {
             metadata: {
               intent_uuid: session.intentUuid,
               user_id: session.userId,
-              stripe_product_id: session.stripeProductId,
+              // Never '' (Stripe would drop the key): a Teams intent's is TEAMS_SESSION_PRODUCT.
+              stripe_product_id: sessionProductMetadata(session.stripeProductId),
               quantity: String(session.quantity),
             },
             success_url: session.successUrl,

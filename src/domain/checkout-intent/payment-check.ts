@@ -1,4 +1,4 @@
-import type { CheckoutIntent } from './intent.ts';
+import { TEAMS_PRODUCT_ID, type CheckoutIntent } from './intent.ts';
 
 /**
  * The metadata keys this service sets on every Checkout Session it creates (server side, with the
@@ -11,6 +11,18 @@ export const SESSION_METADATA_KEYS = {
   stripeProductId: 'stripe_product_id',
   quantity: 'quantity',
 } as const;
+
+/**
+ * A Teams intent's `stripe_product_id` in its session's metadata. Not the intent's own '' (TEAMS_PRODUCT_ID):
+ * Stripe unsets a metadata key posted with an empty value, so the session would come back without the
+ * key and its payment would be refused. Academy intents send their product id as it is (docs/decisions/0021).
+ */
+export const TEAMS_SESSION_PRODUCT = 'teams';
+
+/** The `stripe_product_id` metadata value a session for an intent of `stripeProductId` carries. */
+export function sessionProductMetadata(stripeProductId: string): string {
+  return stripeProductId === TEAMS_PRODUCT_ID ? TEAMS_SESSION_PRODUCT : stripeProductId;
+}
 
 /** What a `checkout.session.*` event says about its session, read defensively by the adapter. */
 export interface CheckoutSessionFacts {
@@ -66,7 +78,7 @@ function mismatchedMetadataKey(intent: CheckoutIntent, metadata: Readonly<Record
   const wanted: ReadonlyArray<readonly [string, string]> = [
     [SESSION_METADATA_KEYS.intentUuid, intent.uuid],
     [SESSION_METADATA_KEYS.userId, intent.userId],
-    [SESSION_METADATA_KEYS.stripeProductId, intent.stripeProductId],
+    [SESSION_METADATA_KEYS.stripeProductId, sessionProductMetadata(intent.stripeProductId)],
     [SESSION_METADATA_KEYS.quantity, String(intent.quantity)],
   ];
   for (const [key, value] of wanted) {
