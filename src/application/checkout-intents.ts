@@ -73,7 +73,10 @@ export function makeCreateOrUpdateIntent(deps: CreateOrUpdateIntentDeps): Create
       await locks.lockUser(valid.userId);
       const now = deps.clock.now(); // after the wait for the lock
       await intents.expireCreated(now, valid.userId);
-      const existing = await intents.latestForProduct(valid.userId, valid.stripeProductId);
+      // Locked and read again: the session endpoint and the webhook change this row under its row lock, not
+      // the user's, so planning from an unlocked copy could write back a session or state they just replaced.
+      const latest = await intents.latestForProduct(valid.userId, valid.stripeProductId);
+      const existing = latest && (await intents.findByUuid(latest.uuid, { forUpdate: true }));
 
       // Only a new or (re)opened intent takes a reservation; paid, fulfilled and errored ones are decided without it.
       let slugHeldByOtherUser = false;

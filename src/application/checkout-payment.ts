@@ -52,7 +52,8 @@ export async function applyPayment(
   // Delayed methods (SEPA, ACH…): completed while the money is still on its way; async_payment_succeeded follows.
   if (completedOnly && session.paymentStatus === 'unpaid') return { outcome: 'awaiting_payment', intentUuid };
 
-  // The price is fetched before the row is locked: no row lock (or pooled connection) is held across a call to Stripe.
+  // The price is fetched before the row is locked: the webhook holds no row lock across a call to Stripe. (The session
+  // endpoint and a quantity change do: decision 0027 says why.)
   const unlocked = await deps.unitOfWork.run(({ intents }) => intents.findByUuid(intentUuid));
   if (!unlocked) return { outcome: 'unknown_intent', intentUuid };
   const expected = await expectedPrice(deps, unlocked);

@@ -1,5 +1,5 @@
 import type { CheckoutSessionFacts } from '../domain/checkout-intent.ts';
-import { DomainError } from '../domain/errors.ts';
+import { DomainError, UnavailableError } from '../domain/errors.ts';
 import { applyPayment, type CheckoutPaymentDeps } from './checkout-payment.ts';
 import { applySessionEnded } from './checkout-session-ended.ts';
 import { CheckoutGatewayUnavailable, type CheckoutSession, type CheckoutSessionGateway } from './ports/checkout-session-gateway.ts';
@@ -74,13 +74,18 @@ export function makeReconcileCheckoutSessions(deps: ReconcileDeps): () => Promis
       try {
         tally[await reconcileOne(deps, deps.gateway, intent)] += 1;
       } catch (error) {
-        if (!(error instanceof CheckoutGatewayUnavailable)) throw error;
+        // Stripe (the session, or the price a paid one is checked against) failing for one session must not
+        // cost the rest of the batch its turn: counted, and the next run tries again.
+        if (!(error instanceof UnavailableError)) throw error;
         lastFailure = error;
         tally.failed += 1;
         deps.logger.warn({ intentUuid: intent.uuid, err: error }, 'reconcile: Stripe failed for this session; next run tries again');
       }
     }
-    if (tally.failed === tally.checked) throw lastFailure;
+    // Every session failed: the job fails as `stripe_unavailable`, whichever Stripe call it was.
+    if (tally.failed === tally.checked) {
+      throw lastFailure instanceof CheckoutGatewayUnavailable ? lastFailure : new CheckoutGatewayUnavailable(`Stripe failed for every session: ${String((lastFailure as Error).message)}`, { cause: lastFailure });
+    }
     return tally;
   };
 }

@@ -56,8 +56,10 @@ export function sharedPriceCache(cache: CachedPriceSource, options: SharedPriceC
     },
     async invalidate() {
       cache.invalidate();
-      // Dropped just now, after every bump before this one committed: only later bumps need a drop here.
       known = await generation.bump();
+      // Dropped again once the bump is durable: a refill between the first drop and the bump (or a bump
+      // another replica made meanwhile, which `known` now covers) must not survive.
+      cache.invalidate();
     },
   };
 }

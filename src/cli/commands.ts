@@ -102,7 +102,7 @@ export const COMMANDS: readonly Command[] = [
     name: 'reconcile-checkout-sessions',
     kind: 'job',
     description:
-      'Apply what lost Stripe webhooks would have: ask Stripe for the sessions of created intents.\n' +
+      'Apply what lost Stripe webhooks would have: ask Stripe for the sessions of created or expired intents.\n' +
       'Up to RECONCILE_CHECKOUT_SESSIONS_BATCH_SIZE sessions per run (GET /v1/checkout/sessions/{id}): paid ones\n' +
       'mark the intent paid (verified like the webhook), expired ones are cleared; also deletes stripe_events\n' +
       'older than STRIPE_EVENT_RETENTION_DAYS. Prints {"ok": true, "checked": N, "marked_paid": N, "cleared": N, ...}.',

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { sql } from 'kysely';
 import { checkoutHarness, ACADEMY_PRICE, ACADEMY_PRODUCT, SETTINGS, TEAMS_PRICE } from '../helpers/checkout-session-harness.ts';
 import { TEAMS_SESSION_PRODUCT } from '../../src/domain/checkout-intent.ts';
 import { insertIntent, intentUseCases, manualClock } from '../helpers/checkout-intents.ts';
@@ -301,4 +302,32 @@ t.test('a new quantity while a payment of the session is complete is refused (40
   fake.checkout.complete(session.id, { paymentStatus: 'unpaid' });
   await t.rejects(repost(3), { code: 'checkout_intent.not_payable', message: /payment of this checkout intent is complete or processing/ }, 'a payment on its way: 409');
   t.match(await intentRow(intent.uuid), { quantity: 1, stripe_checkout_session_id: session.id }, 'nothing changed');
+});
+
+t.test('a re-post waits for the row a session is being attached to, then ends that session (no stale write)', { skip: testDb.kind === 'pglite' ? 'needs two concurrent transactions (a database server)' : false }, async (t) => {
+  const gateway = stripeCheckoutSessions(harness.stripe);
+  const { createOrUpdateIntent } = intentUseCases(db, clock, { academies: postgresAcademyRepository(db), sessions: gateway });
+  const { intent } = await createOrUpdateIntent({ userId: 'learner-1', stripeProductId: ACADEMY_PRODUCT, quantity: 1 });
+  let repost: ReturnType<typeof createOrUpdateIntent> | undefined;
+  // The session endpoint's transaction, played by hand: the row locked while Stripe makes the session.
+  const made = await db.transaction().execute(async (trx) => {
+    await trx.selectFrom('checkout_intents').select('uuid').where('uuid', '=', intent.uuid).forUpdate().execute();
+    repost = createOrUpdateIntent({ userId: 'learner-1', stripeProductId: ACADEMY_PRODUCT, quantity: 2 });
+    // Wait until the re-post is blocked on that row (a condition, not a time).
+    for (;;) {
+      const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+      if ((waiting.rows[0]?.n ?? 0) > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const session = await gateway.create({
+      intentUuid: intent.uuid, userId: 'learner-1', stripeProductId: ACADEMY_PRODUCT, priceId: String(ACADEMY_PRICE['id']), quantity: 1,
+      successUrl: SETTINGS.successUrl, cancelUrl: SETTINGS.cancelUrl, expiresAt: new Date(Date.now() + 3_600_000), idempotencyKey: `race-${intent.uuid}`,
+    });
+    await trx.updateTable('checkout_intents').set({ stripe_checkout_session_id: session.id }).where('uuid', '=', intent.uuid).execute();
+    return session;
+  });
+  const after = await repost;
+  t.equal(after?.intent.quantity, 2, 'the re-post went through once the row was free');
+  t.equal(after?.intent.stripeCheckoutSessionId, null, 'and let the session it found go');
+  t.equal(fake.checkout.sessions.get(made.id)?.['status'], 'expired', 'the session made meanwhile (for quantity 1) was expired at Stripe: nobody can pay it');
 });

@@ -55,7 +55,7 @@ t.test('a preflight from a listed origin: 204, the methods, request headers and 
     t.equal(res.body, '', 'no body');
     t.equal(res.headers['access-control-allow-origin'], origin, 'the origin itself, never *');
     t.equal(res.headers['access-control-allow-methods'], 'GET, HEAD, POST');
-    t.equal(res.headers['access-control-allow-headers'], 'Authorization, Content-Type, If-None-Match');
+    t.equal(res.headers['access-control-allow-headers'], 'Authorization, Content-Type, If-None-Match, X-Request-Id');
     t.equal(res.headers['access-control-max-age'], '600');
     t.equal(res.headers['access-control-allow-credentials'], undefined, 'no credentials');
     t.ok(varyOf(res).includes('origin'), 'Vary: Origin');

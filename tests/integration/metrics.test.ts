@@ -1,5 +1,5 @@
 import t from 'tap';
-import { Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import { prometheusTelemetry } from '../../src/adapters/metrics/prometheus-telemetry.ts';
 import { buildMetricsServer } from '../../src/adapters/http/metrics-server.ts';
 import { cachedPriceSource } from '../../src/application/cached-price-source.ts';
@@ -92,6 +92,24 @@ t.test('the metrics listener answers nothing but GET /metrics', async (t) => {
   for (const url of ['/', '/docs/', '/openapi.json', '/api/v1/academy-products/', '/healthz']) {
     t.equal((await metricsServer.inject({ url })).statusCode, 404, `${url}: 404`);
   }
+});
+
+t.test('a collector failing gives the scraper a fixed 503, never the error (it can name the database host)', async (t) => {
+  const registry = new Registry();
+  new Gauge({
+    name: 'academy_failing_gauge',
+    help: 'reads a database that is down',
+    registers: [registry],
+    collect() {
+      throw new Error('connect ECONNREFUSED db.internal.example:5432');
+    },
+  });
+  const metricsServer = await buildMetricsServer(registry, { logger: false });
+  t.teardown(() => metricsServer.close());
+  const scrape = await metricsServer.inject({ url: '/metrics' });
+  t.equal(scrape.statusCode, 503);
+  t.equal(scrape.body, 'metrics unavailable\n');
+  t.notMatch(scrape.body, /db\.internal|ECONNREFUSED/, 'nothing of the error');
 });
 
 t.test('price cache hits, misses and stale serves, and Stripe calls and failures, move', async (t) => {

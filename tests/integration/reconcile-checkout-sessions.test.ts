@@ -137,3 +137,17 @@ t.test('a session that outlived its intent\'s reservation is still reconciled: p
   t.match(await intentRow(unpaid.uuid), { state: 'expired', stripe_checkout_session_id: null }, 'the expired one lets its session go');
   t.same(await reconciler()(), nothingElse, 'and neither is asked about again');
 });
+
+t.test('the price a paid session is checked against failing counts that session as failed; the batch goes on', async (t) => {
+  const paid = await intentWithSession('learner-price-down');
+  const ended = await intentWithSession('learner-ended');
+  fake.checkout.complete(paid.sessionId);
+  fake.checkout.expire(ended.sessionId);
+  fake.setMode('500'); // GET /v1/prices fails; the Checkout Session calls still answer
+  t.teardown(() => fake.setMode('ok'));
+  t.same(await reconciler()(), { ...nothingElse, checked: 2, cleared: 1, failed: 1 }, 'the ended one is cleared, the paid one counted as failed');
+  t.match(await intentRow(paid.uuid), { state: 'created', stripe_checkout_session_id: paid.sessionId }, 'left for the next run');
+  await t.rejects(reconciler()(), { code: 'stripe.unavailable' }, 'every session failing fails the run as stripe_unavailable');
+  fake.setMode('ok');
+  t.match(await reconciler()(), { checked: 1, marked_paid: 1 }, 'and the next run, with Stripe back, pays it');
+});

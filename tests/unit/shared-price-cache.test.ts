@@ -115,3 +115,22 @@ t.test('a failed bump fails invalidate (the webhook answers an error and Stripe 
   await t.rejects(here.shared.invalidate(), /database down/, 'invalidate rejects');
   t.equal(await here.amount(), 12900, 'this replica dropped its own cache anyway');
 });
+
+t.test('a refill while the bump is on its way does not survive invalidate', async (t) => {
+  let release = (): void => {};
+  const generation = sharedGeneration();
+  const slowBump: PriceGeneration = {
+    current: () => generation.current(),
+    bump: async () => {
+      await new Promise<void>((resolve) => (release = resolve));
+      return generation.bump();
+    },
+  };
+  const here = replica(slowBump, [9900, 12900, 15900]);
+  t.equal(await here.amount(), 9900);
+  const invalidating = here.shared.invalidate();
+  t.equal(await here.amount(), 12900, 'a lookup between the drop and the bump refills the cache');
+  release();
+  await invalidating;
+  t.equal(await here.amount(), 15900, 'that refill (maybe the old price) is dropped once the bump is durable');
+});

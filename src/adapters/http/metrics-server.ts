@@ -21,5 +21,12 @@ export async function buildMetricsServer(registry: Registry, options: MetricsSer
     requestTimeout: 30_000,
   });
   server.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  // A collector failing (the intents gauge reads the database) is logged; the scraper gets a fixed 503, never
+  // the error's message (which can name the database host).
+  server.setErrorHandler((error, request, reply) => {
+    request.log.error({ err: error }, 'metrics collection failed');
+    return reply.code(503).type('text/plain; charset=utf-8').send('metrics unavailable\n');
+  });
+  server.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain; charset=utf-8').send('not found\n'));
   return server;
 }

@@ -13,7 +13,8 @@ const PREFLIGHT_MAX_AGE_SECONDS = 600;
 const SHARED: FastifyCorsOptions = {
   // The methods the API serves.
   methods: ['GET', 'HEAD', 'POST'],
-  allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match'],
+  // X-Request-Id: a front end may send its own id (kept when valid, passed on to Stripe and the catalog).
+  allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match', 'X-Request-Id'],
   // What a front end may read besides the CORS-safelisted ones (Cache-Control, Content-Type, …).
   exposedHeaders: ['ETag', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After', 'X-Request-Id'],
   // Tokens travel in the Authorization header, never in cookies: no credentialed requests.
