@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.data/', '.tap/', 'coverage/', 'openapi/', '.scratch/', 'test-results/', '.bench-dist/'] },
+  { ignores: ['dist/', 'node_modules/', '.data/', '.tap/', 'coverage/', 'openapi/', '.scratch/', 'test-results/', '.bench-dist/', '.test-dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -496,7 +496,7 @@ await t.test('the NetworkPolicy admits the ingress controller to the API port an
 await t.test('every variable the manifests set is in the configuration schema', async (t) => {
   // Read by Node.js and the tracing preload, not by loadConfig: NODE_OPTIONS and the standard OTEL_* variables.
   const known = new Set([...Object.keys(EnvSchema.properties), ...PROCESS_VARIABLES]);
-  t.match(configData.NODE_OPTIONS, /^--import=\.\/dist\/src\/adapters\/tracing\/register\.js --max-old-space-size=\d+$/, 'NODE_OPTIONS preloads the tracing register module and caps the heap');
+  t.match(configData.NODE_OPTIONS, /^--import=\.\/dist\/src\/adapters\/tracing\/register\.js --max-old-space-size=\d+ --max-semi-space-size=\d+$/, 'NODE_OPTIONS preloads the tracing register module and caps the heap (old and young generation)');
   t.ok(existsSync(join(ROOT, 'src/adapters/tracing/register.ts')), 'whose source exists (tsc builds it to dist/src/adapters/tracing/register.js)');
   const set = [
     ...Object.keys(configData).map((key) => ['configmap', key]),

@@ -7,7 +7,7 @@
  * the same until everyone's intents fill the largest `limit`; then 64 lists at limit=200 run at once
  * (the attacker's own, and an admin's page of everyone's, which holds MAX_INTENTS_PER_PAGE).
  * Needs a real PostgreSQL server (the Deployment's case; PGlite would run inside the measured
- * process). The process runs with the Deployment's V8 heap cap (NODE_OPTIONS in
+ * process). The process is the built service run with plain node, as the image runs it. The process runs with the Deployment's V8 heap cap (NODE_OPTIONS in
  * deploy/base/config.env): without it V8 lets the burst's garbage pile up past 300 MB RSS before
  * collecting it (decision 0020 has the measurements).
  *
@@ -20,7 +20,7 @@ import { readFile } from 'node:fs/promises';
 import { SignJWT, type JWTPayload } from 'jose';
 import { MAX_INTENTS_PER_PAGE } from '../../src/adapters/http/schemas/checkout-intent.schema.ts';
 import { MAX_TERMS_METADATA_BYTES, MAX_TERMS_METADATA_KEYS } from '../../src/domain/checkout-intent/create-or-update.ts';
-import { startService } from '../helpers/service-process.ts';
+import { buildService, startService } from '../helpers/service-process.ts';
 import { createTestDatabase } from '../helpers/test-database.ts';
 
 const PEAK_RSS_LIMIT_BYTES = 300 * 2 ** 20;
@@ -47,6 +47,10 @@ if (!process.env.TEST_DATABASE_URL) {
 async function run(): Promise<void> {
   const testDb = await createTestDatabase();
   t.teardown(() => testDb.close());
+  // Built with tsc and run with plain node, as the image runs it: the tsx loader alone costs about 100 MB
+  // (and more on Node 24), which is not the service's memory.
+  const built = await buildService();
+  t.teardown(() => built.remove());
   const service = await startService({
     DATABASE_URL: testDb.url ?? '',
     DATABASE_POOL_MAX: '10',
@@ -56,7 +60,7 @@ async function run(): Promise<void> {
     LOG_LEVEL: 'warn',
     // The heap cap the Deployment runs with (its tracing preload is for the built image only).
     NODE_OPTIONS: await deploymentHeapCap(),
-  });
+  }, undefined, [], built.main);
   t.teardown(() => service.stop('SIGKILL'));
   const pid = service.child.pid ?? 0;
   const attacker = await bearer({ user_id: 'attacker' });
@@ -157,9 +161,11 @@ async function bearer(claims: JWTPayload): Promise<string> {
 /** `--max-old-space-size=N` from the NODE_OPTIONS of deploy/base/config.env. */
 async function deploymentHeapCap(): Promise<string> {
   const configEnv = await readFile(new URL('../../deploy/base/config.env', import.meta.url), 'utf8');
-  const flag = /^NODE_OPTIONS=.*(--max-old-space-size=\d+)/m.exec(configEnv)?.[1];
-  if (!flag) throw new Error('deploy/base/config.env: NODE_OPTIONS sets no --max-old-space-size');
-  return flag;
+  const options = /^NODE_OPTIONS=(.*)$/m.exec(configEnv)?.[1] ?? '';
+  // The V8 heap flags (old and young generation); the tracing preload is left out (no collector here).
+  const flags = options.split(/\s+/).filter((flag) => /^--max-(old|semi)-space-size=\d+$/.test(flag));
+  if (!flags.some((flag) => flag.startsWith('--max-old-space-size='))) throw new Error('deploy/base/config.env: NODE_OPTIONS sets no --max-old-space-size');
+  return flags.join(' ');
 }
 
 /** VmRSS and VmHWM (peak RSS since start) of a process, in bytes, from /proc. */
