@@ -3,6 +3,7 @@ import type { Clock } from './ports/clock.ts';
 import type { Logger } from './ports/logger.ts';
 import type { PriceSource } from './ports/price-source.ts';
 import { noTelemetry, type Telemetry } from './ports/telemetry.ts';
+import { withinBudget } from './within-budget.ts';
 
 /** A price source that remembers answers per lookup key; `invalidate` forgets them all (price/product webhooks). */
 export type CachedPriceSource = PriceSource & { invalidate(): void };
@@ -144,21 +145,4 @@ export function cachedPriceSource(inner: PriceSource, options: CachedPriceSource
       inFlight.clear();
     },
   };
-}
-
-/**
- * Resolves true when `work` settles within `ms`, false otherwise. The timer is
- * cleared as soon as `work` settles; it is not unref'd, because a caller awaiting
- * this answer (a CLI command, a test) must not see the process exit under it.
- */
-async function withinBudget(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([work.then(() => true as const), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -134,3 +134,34 @@ t.test('a refill while the bump is on its way does not survive invalidate', asyn
   await invalidating;
   t.equal(await here.amount(), 15900, 'that refill (maybe the old price) is dropped once the bump is durable');
 });
+
+t.test('a stalled generation read is waited for at most readWaitMs once; later lookups do not wait; its answer still counts', async (t) => {
+  let answer = (_value: string): void => {};
+  const generation = sharedGeneration();
+  let stalled = false;
+  const stalling: PriceGeneration = {
+    current: () => (stalled ? new Promise<string>((resolve) => (answer = resolve)) : generation.current()),
+    bump: () => generation.bump(),
+  };
+  const clock = manualClock();
+  const source = { calls: 0, async pricesForLookupKeys(keys: readonly string[]) {
+    source.calls += 1;
+    return fakePriceSource([usdPrice('ai_yearly', 9900 + source.calls)]).pricesForLookupKeys(keys);
+  } };
+  const cache = cachedPriceSource(source, { ttlMs: 300_000, timeoutMs: 5_000, clock, logger: silentLogger });
+  const shared = sharedPriceCache(cache, { generation: stalling, clock, logger: silentLogger, checkIntervalMs: CHECK_MS, readWaitMs: 500 });
+  const amount = async () => (await shared.pricesForLookupKeys(KEYS)).get('ai_yearly')?.unitAmount;
+  t.equal(await amount(), 9901, 'warm');
+  stalled = true;
+  clock.set(new Date(clock.now().getTime() + CHECK_MS));
+  const first = Date.now();
+  t.equal(await amount(), 9901, 'the database stalls: answered from the cache');
+  t.ok(Date.now() - first >= 450, 'after waiting for the read (readWaitMs)');
+  clock.set(new Date(clock.now().getTime() + 600)); // the first lookup's wait, and more, has passed
+  const second = Date.now();
+  t.equal(await amount(), 9901, 'a later lookup while the same read still hangs');
+  t.ok(Date.now() - second < 250, `does not wait again (${Date.now() - second} ms)`);
+  answer('99'); // the read finally answers: the generation moved
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(await amount(), 9902, 'the late answer still drops the cache');
+});
