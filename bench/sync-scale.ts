@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import { enterpriseCatalogSource } from '../src/adapters/catalog/catalog-client.ts';
 import { postgresAcademySyncStore } from '../src/adapters/postgres/academy-sync-store.ts';
-import { postgresCatalogueVersion } from '../src/adapters/postgres/catalogue-version.ts';
+import { postgresCatalogueState } from '../src/adapters/postgres/catalogue-state.ts';
 import { createDatabase } from '../src/adapters/postgres/database.ts';
 import { migrateToLatest } from '../src/adapters/postgres/migrate.ts';
 import { silentLogger } from '../src/application/ports/logger.ts';
@@ -49,19 +49,19 @@ export async function measureSyncAtScale(options: { databaseUrl?: string; academ
       logger: silentLogger,
     });
     const sync = makeSyncAcademies({ source, store: postgresAcademySyncStore(database.db), settings: NO_SETTINGS, logger: silentLogger });
-    const version = postgresCatalogueVersion(database.db);
+    const state = postgresCatalogueState(database.db);
     const items = (count: number, description = (n: number) => `Short ${n}`) =>
       Array.from({ length: count }, (_, i) => academyItem(i + 1, { short_description: description(i + 1) }));
 
     const run = async (count: number): Promise<SyncRun> => {
-      const before = await version.current();
+      const before = (await state.current()).catalogueVersion;
       executed.length = 0;
       const started = performance.now();
       const report: SyncReport = await sync();
       const ms = performance.now() - started;
       const statements = executed.length;
       const writeStatements = executed.filter((text) => WRITE.test(text)).length;
-      const versionMoved = (await version.current()) !== before;
+      const versionMoved = (await state.current()).catalogueVersion !== before;
       return { academies: count, ms, statements, writeStatements, created: report.created, updated: report.updated, unchanged: report.unchanged, versionMoved };
     };
 

@@ -2,8 +2,12 @@ import { join } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { sql } from 'kysely';
 import { ConfigError, type Config } from './config.ts';
-import { cachedPriceSource } from './application/cached-price-source.ts';
-import { sharedPriceCache, type SharedPriceCache } from './application/shared-price-cache.ts';
+import { cachedPriceSource } from './application/read-model/cached-price-source.ts';
+import { sharedPriceCache, type SharedPriceCache } from './application/read-model/shared-price-cache.ts';
+import { catalogueStateWatcher } from './application/read-model/catalogue-state-watcher.ts';
+import { academySnapshot } from './application/read-model/academy-snapshot.ts';
+import { catalogueReadModel, type CatalogueQueries } from './application/read-model/catalogue-read-model.ts';
+import { detailResponse, listResponse, type ReadyResponse } from './adapters/http/catalogue-responses.ts';
 import { makeGetAcademyProduct } from './application/get-academy-product.ts';
 import { makeListAcademyProducts } from './application/list-academy-products.ts';
 import { systemClock } from './application/ports/clock.ts';
@@ -25,9 +29,7 @@ import { enterpriseCatalogSource } from './adapters/catalog/catalog-client.ts';
 import { fileCatalogSource } from './adapters/catalog/file-catalog-source.ts';
 import { postgresAcademySyncStore } from './adapters/postgres/academy-sync-store.ts';
 import { postgresAcademyRepository } from './adapters/postgres/academy-repository.ts';
-import { postgresPriceGeneration } from './adapters/postgres/price-generation.ts';
-import { postgresCatalogueVersion } from './adapters/postgres/catalogue-version.ts';
-import { memoizedAcademyRepository } from './application/memoized-academy-repository.ts';
+import { postgresCatalogueState } from './adapters/postgres/catalogue-state.ts';
 import { createDatabase, type DatabaseHandle } from './adapters/postgres/database.ts';
 import { migrateToLatest, pendingMigrations } from './adapters/postgres/migrate.ts';
 import { createStripeClient } from './adapters/stripe/client.ts';
@@ -52,9 +54,10 @@ export interface Deps extends CheckoutIntentUseCases {
   readonly database: DatabaseHandle;
   /** Everything `/metrics` exposes: process metrics, HTTP metrics (added by the app) and the Telemetry port's. */
   readonly metricsRegistry: Registry;
+  /** The public catalogue's read model (docs/decisions/0028). */
+  readonly catalogue: CatalogueQueries<ReadyResponse>;
+  /** Dropped for every replica by a price/product webhook (the bench drops it too). */
   readonly priceCache: SharedPriceCache;
-  readonly listAcademyProducts: ReturnType<typeof makeListAcademyProducts>;
-  readonly getAcademyProduct: ReturnType<typeof makeGetAcademyProduct>;
   readonly checkReadiness: () => Promise<void>;
   /** Shared rate-limit counters when REDIS_URL is set. */
   readonly redis: Redis | undefined;
@@ -99,6 +102,9 @@ export async function buildDeps(config: Config, logger: PinoLogger, hooks: Build
     : null;
   const livePrices = instrumentPriceSource(pickPriceSource(config, stripe, logger), telemetry);
   const priceCacheLogger = logger.child({ component: 'price-cache' });
+  // One row every replica reads at most once a second: the catalogue version and the price generation (docs/decisions/0028).
+  const catalogueState = postgresCatalogueState(database.db);
+  const watcher = catalogueStateWatcher(catalogueState, { clock: systemClock });
   // One replica's price webhook drops every replica's cache within a second (docs/decisions/0024).
   const priceCache = sharedPriceCache(
     cachedPriceSource(livePrices, {
@@ -108,19 +114,24 @@ export async function buildDeps(config: Config, logger: PinoLogger, hooks: Build
       logger: priceCacheLogger,
       telemetry,
     }),
-    { generation: postgresPriceGeneration(database.db), clock: systemClock, logger: priceCacheLogger },
+    { state: catalogueState, watcher, logger: priceCacheLogger },
   );
   // ioredis is loaded only when REDIS_URL is set (it is a large module a single replica does not need).
   const redis = config.redisUrl
     ? (await import('./adapters/redis/redis-client.ts')).createRedisClient(config.redisUrl, logger.child({ component: 'redis' }))
     : undefined;
-  // The public catalogue reads a snapshot re-validated at most once a second (docs/decisions/0010).
-  const catalogueSnapshot = memoizedAcademyRepository(academies, {
-    version: postgresCatalogueVersion(database.db),
+  // Every academy of the current catalogue version, in memory: the catalogue and the intents look academies up there.
+  const catalogueSnapshot = academySnapshot(academies, { watcher, logger: logger.child({ component: 'catalogue-snapshot' }) });
+  const catalogueUseCases = { academies: catalogueSnapshot, prices: priceCache, thumbnailBaseUrl: config.academies.thumbnailBaseUrl, logger };
+  const catalogue = catalogueReadModel({
+    watcher,
+    listAcademyProducts: makeListAcademyProducts(catalogueUseCases),
+    getAcademyProduct: makeGetAcademyProduct(catalogueUseCases),
+    prices: priceCache,
+    renderList: listResponse,
+    renderDetail: detailResponse,
     clock: systemClock,
-    logger: logger.child({ component: 'catalogue-snapshot' }),
   });
-  const catalogue = { academies: catalogueSnapshot, prices: priceCache, thumbnailBaseUrl: config.academies.thumbnailBaseUrl, logger };
   const syncAcademies = instrumentSync(
     makeSyncAcademies({
     source: instrumentCatalogSource(catalogSource, telemetry),
@@ -142,9 +153,8 @@ export async function buildDeps(config: Config, logger: PinoLogger, hooks: Build
   return {
     database,
     metricsRegistry,
+    catalogue,
     priceCache,
-    listAcademyProducts: makeListAcademyProducts(catalogue),
-    getAcademyProduct: makeGetAcademyProduct(catalogue),
     tokenVerifier:
       config.jwt.secretKey || config.jwt.jwksUrl
         ? jwtVerifier({

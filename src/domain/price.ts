@@ -17,6 +17,28 @@ export interface Price {
   readonly recurring: Recurring | null;
 }
 
+/** Whether two answers for one lookup key say the same thing to a buyer (undefined: no usable price). */
+export function samePrice(a: Price | undefined, b: Price | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  const sameRecurring =
+    a.recurring === b.recurring ||
+    (a.recurring !== null &&
+      b.recurring !== null &&
+      a.recurring.interval === b.recurring.interval &&
+      a.recurring.intervalCount === b.recurring.intervalCount &&
+      a.recurring.usageType === b.recurring.usageType);
+  return (
+    sameRecurring &&
+    a.id === b.id &&
+    a.productId === b.productId &&
+    a.lookupKey === b.lookupKey &&
+    a.currency === b.currency &&
+    a.unitAmount === b.unitAmount &&
+    a.unitAmountDecimal === b.unitAmountDecimal
+  );
+}
+
 /** What a price source knows about a price before the usability rule is applied. */
 export interface PriceCandidate {
   readonly id: string;

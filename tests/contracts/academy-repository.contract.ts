@@ -39,6 +39,10 @@ export function academyRepositoryContract(t: Test, make: MakeAcademyRepository):
     t.same(names(await repository.list({ academyUuid: alpha?.uuid ?? '' })), ['alpha'], 'its own uuid');
     t.same(names(await repository.list({ academyUuid: alpha?.uuid.toUpperCase() ?? '' })), ['alpha'], 'in upper case too');
     t.same(names(await repository.list({ tags: ['data'], productKey: 'beta' })), ['Beta'], 'filters compose');
+    t.same(names(await repository.list({ tags: [] })), ['Zeta', 'Beta', 'alpha'], 'no tags: no tag filter');
+    t.same(names(await repository.list({ tags: ['ai', 'ai'] })), ['Beta', 'alpha'], 'a repeated tag is the same filter');
+    t.same(names(await repository.list({ productKey: '' })), [], "'' is a product key no academy has (unset is null)");
+    t.same(names(await repository.list({ academyUuid: CATALOG_UUID })), [], 'the catalog uuid is not the academy uuid');
     t.same(await repository.list({ academyUuid: 'not-a-uuid' }), [], 'a malformed uuid matches nothing, without an error');
   });
 
@@ -49,6 +53,8 @@ export function academyRepositoryContract(t: Test, make: MakeAcademyRepository):
     t.equal((await repository.findByIdentifier(beta.uuid))?.name, 'Beta', 'its uuid');
     t.equal((await repository.findByIdentifier(beta.uuid.toUpperCase()))?.name, 'Beta', 'its uuid in upper case');
     t.equal((await repository.findByIdentifier(CATALOG_UUID))?.name, 'alpha', 'the catalog uuid');
+    t.equal((await repository.findByIdentifier(CATALOG_UUID.toUpperCase()))?.name, 'alpha', 'the catalog uuid in upper case');
+    t.equal(await repository.findByIdentifier(`{${CATALOG_UUID}}`), null, 'another spelling PostgreSQL would parse is not an identifier');
     t.equal((await repository.findByIdentifier('beta-academy'))?.name, 'Beta', 'the slug');
     t.equal((await repository.findByIdentifier('beta'))?.name, 'Beta', 'the product key');
     t.equal((await repository.findByIdentifier('prod_beta'))?.name, 'Beta', 'the stripe product id');

@@ -9,7 +9,7 @@ import t, { type Test } from 'tap';
 import { createStripeClient } from '../../src/adapters/stripe/client.ts';
 import { stripePriceSource } from '../../src/adapters/stripe/price-source.ts';
 import { postgresAcademyRepository } from '../../src/adapters/postgres/academy-repository.ts';
-import { cachedPriceSource } from '../../src/application/cached-price-source.ts';
+import { cachedPriceSource } from '../../src/application/read-model/cached-price-source.ts';
 import { silentLogger } from '../../src/application/ports/logger.ts';
 import { buildTestApp } from '../helpers/build-test-app.ts';
 import { manualClock } from '../helpers/checkout-intents.ts';

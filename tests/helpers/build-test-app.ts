@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { buildApp, type AppOptions } from '../../src/adapters/http/app.ts';
+import { detailResponse, listResponse } from '../../src/adapters/http/catalogue-responses.ts';
 import { makeGetAcademyProduct } from '../../src/application/get-academy-product.ts';
 import { makeListAcademyProducts } from '../../src/application/list-academy-products.ts';
 import type { AcademyRepository } from '../../src/application/ports/academy-repository.ts';
@@ -44,10 +45,16 @@ export async function buildTestApp(options: TestAppOptions): Promise<FastifyInst
     thumbnailBaseUrl: options.thumbnailBaseUrl ?? '',
     logger: silentLogger,
   };
+  const listAcademyProducts = makeListAcademyProducts(catalogue);
+  const getAcademyProduct = makeGetAcademyProduct(catalogue);
   return buildApp(
     {
-      listAcademyProducts: makeListAcademyProducts(catalogue),
-      getAcademyProduct: makeGetAcademyProduct(catalogue),
+      // Built afresh on every request, so a test sees each change to its fakes at once; the read model's
+      // keeping of responses is tested on its own (tests/unit/catalogue-read-model.test.ts) and end to end.
+      catalogue: {
+        list: async (filter) => listResponse(await listAcademyProducts(filter)),
+        detail: async (identifier) => detailResponse(await getAcademyProduct(identifier)),
+      },
       checkReadiness: options.checkReadiness ?? (async () => {}),
       tokenVerifier: options.tokenVerifier ?? null,
       syncAcademies: options.syncAcademies ?? (() => Promise.reject(new Error('syncAcademies is not wired in this test'))),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { compareAcademies, ACADEMY_FIELD_DEFAULTS, type Academy, type AcademyFields } from '../../src/domain/academy.ts';
 import type { AcademyFilter, AcademyRepository } from '../../src/application/ports/academy-repository.ts';
+import { isIdentifiedBy, matchesFilter } from '../../src/domain/academy-filter.ts';
 
 /** A plain-object AcademyRepository for use-case and HTTP tests; `failWith` simulates a database outage. */
 export interface InMemoryAcademyRepository extends AcademyRepository {
@@ -14,24 +15,14 @@ export function inMemoryAcademyRepository(seed: readonly Partial<AcademyFields>[
     rows: [],
     failWith: null,
     calls: 0,
+    // The domain's own rules, as the catalogue snapshot uses them: the contract suite holds both to the SQL.
     async list(filter: AcademyFilter) {
       touch();
-      return repo.rows
-        .filter((a) => filter.includeInactive || a.isActive)
-        // uuid columns compare as uuids in PostgreSQL: any case (the contract suite holds the fake to it).
-        .filter((a) => filter.academyUuid === undefined || a.uuid === filter.academyUuid.toLowerCase())
-        .filter((a) => filter.productKey === undefined || a.productKey === filter.productKey)
-        .filter((a) => (filter.tags ?? []).every((tag) => a.tags.includes(tag)))
-        .sort(compareAcademies);
+      return repo.rows.filter((academy) => matchesFilter(academy, filter)).sort(compareAcademies);
     },
     async findByIdentifier(identifier: string) {
       touch();
-      if (identifier === '') return null;
-      const asUuid = identifier.toLowerCase();
-      const matches = repo.rows.filter(
-        (a) => [a.uuid, a.catalogAcademyUuid].includes(asUuid) || [a.slug, a.productKey, a.stripeProductId].includes(identifier),
-      );
-      return matches.sort(compareAcademies)[0] ?? null;
+      return repo.rows.filter((academy) => isIdentifiedBy(academy, identifier)).sort(compareAcademies)[0] ?? null;
     },
     async count() {
       touch();

@@ -2,7 +2,7 @@ import t from 'tap';
 import { Gauge, Registry } from 'prom-client';
 import { prometheusTelemetry } from '../../src/adapters/metrics/prometheus-telemetry.ts';
 import { buildMetricsServer } from '../../src/adapters/http/metrics-server.ts';
-import { cachedPriceSource } from '../../src/application/cached-price-source.ts';
+import { cachedPriceSource } from '../../src/application/read-model/cached-price-source.ts';
 import { instrumentCatalogSource, instrumentPriceSource, instrumentSync } from '../../src/application/instrumented-sources.ts';
 import { systemStopwatch } from '../../src/application/ports/clock.ts';
 import { silentLogger } from '../../src/application/ports/logger.ts';

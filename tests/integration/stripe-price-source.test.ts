@@ -3,7 +3,7 @@ import { EXAMPLE_LOOKUP_KEYS, recordingLogger } from '../helpers/example-prices.
 import type { Test } from 'tap';
 import { createStripeClient } from '../../src/adapters/stripe/client.ts';
 import { stripePriceSource } from '../../src/adapters/stripe/price-source.ts';
-import { cachedPriceSource } from '../../src/application/cached-price-source.ts';
+import { cachedPriceSource } from '../../src/application/read-model/cached-price-source.ts';
 import { PriceSourceUnavailable } from '../../src/application/ports/price-source.ts';
 import { startFakeStripe, stripePrice } from '../helpers/fake-stripe.ts';
 import type { FakeStripe } from '../helpers/fake-stripe.ts';

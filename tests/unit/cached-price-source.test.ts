@@ -1,5 +1,5 @@
 import t from 'tap';
-import { cachedPriceSource } from '../../src/application/cached-price-source.ts';
+import { cachedPriceSource } from '../../src/application/read-model/cached-price-source.ts';
 import type { Clock } from '../../src/application/ports/clock.ts';
 import type { Logger } from '../../src/application/ports/logger.ts';
 import type { PriceSource } from '../../src/application/ports/price-source.ts';
@@ -209,4 +209,53 @@ t.test('a fetch started before invalidate does not refill the cache', async (t) 
   await before;
   await cache.pricesForLookupKeys(['a']);
   t.equal(upstream.calls.length, 2, 'the request after invalidate fetched instead of trusting the older answer');
+});
+
+t.test('version: moves when a refetch brings another price or the cache is dropped, not on a first fetch or the same price', async (t) => {
+  const { upstream, clock, cache } = setup();
+  const start = cache.version();
+  await cache.pricesForLookupKeys(['a']);
+  t.equal(cache.version(), start, 'a first fetch: nothing answered before it can have used another price');
+  clock.advance(TTL_MS);
+  await cache.pricesForLookupKeys(['a']);
+  t.equal(cache.version(), start, 'refetched after the TTL, the same price: no move');
+  upstream.setPrices([price('a', 12_900), price('b')]);
+  clock.advance(TTL_MS);
+  await cache.pricesForLookupKeys(['a']);
+  t.equal(cache.version(), start + 1, 'refetched, another price: it moves');
+  upstream.setFailing(true);
+  clock.advance(TTL_MS);
+  await cache.pricesForLookupKeys(['a']);
+  t.equal(cache.version(), start + 1, 'a failed refresh keeps the last good price: no move');
+  cache.invalidate();
+  t.equal(cache.version(), start + 2, 'a drop moves it');
+});
+
+t.test('version: a price appearing for a key that had none moves it', async (t) => {
+  const { upstream, clock, cache } = setup([price('a')]);
+  await cache.pricesForLookupKeys(['a', 'b']);
+  const before = cache.version();
+  upstream.setPrices([price('a'), price('b')]);
+  clock.advance(TTL_MS);
+  await cache.pricesForLookupKeys(['a', 'b']);
+  t.equal(cache.version(), before + 1);
+});
+
+t.test('freshUntil: the earliest expiry among fresh entries, now while a fetch runs', async (t) => {
+  const { upstream, clock, cache } = setup();
+  t.equal(cache.freshUntil(), Number.POSITIVE_INFINITY, 'an empty cache holds nothing that expires');
+  const first = clock.now().getTime();
+  await cache.pricesForLookupKeys(['a']);
+  clock.advance(1_000);
+  await cache.pricesForLookupKeys(['b']);
+  t.equal(cache.freshUntil(), first + TTL_MS, "a's expiry comes first");
+  clock.advance(TTL_MS - 1_000);
+  t.equal(cache.freshUntil(), first + 1_000 + TTL_MS, 'an expired entry no longer counts');
+  upstream.hold();
+  const waiting = cache.pricesForLookupKeys(['a']);
+  await settleBackground();
+  t.equal(cache.freshUntil(), clock.now().getTime(), 'while the refetch runs: nothing can be kept');
+  upstream.release();
+  await waiting;
+  t.equal(cache.freshUntil(), first + 1_000 + TTL_MS, 'after it: the expiries again');
 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { lruCache } from '../../src/application/lru-cache.ts';
+import { lruCache } from '../../src/application/read-model/lru-cache.ts';
 
 const keysAfterFilling = (cache: ReturnType<typeof lruCache<number>>, keys: readonly string[]) => keys.filter((key) => cache.get(key) !== undefined);
 

@@ -1,20 +1,13 @@
 import type { Academy } from '../../domain/academy.ts';
+import type { AcademyFilter } from '../../domain/academy-filter.ts';
 
-export interface AcademyFilter {
-  /** Only the academy with this uuid (its own uuid). */
-  readonly academyUuid?: string;
-  /** Exact product key. */
-  readonly productKey?: string;
-  /** The academy must carry every one of these tags (exact, case-sensitive). */
-  readonly tags?: readonly string[];
-  /** Include inactive academies (default: active only). */
-  readonly includeInactive?: boolean;
-}
+export type { AcademyFilter } from '../../domain/academy-filter.ts';
 
 /** Reads academies (the sync writes them, through its own store); results always come in the default order. */
 export interface AcademyRepository {
+  /** The academies `matchesFilter` selects (src/domain/academy-filter.ts). */
   list(filter: AcademyFilter): Promise<Academy[]>;
-  /** First academy (default order) whose uuid, catalog_academy_uuid, slug, product_key or stripe_product_id equals `identifier`. */
+  /** First academy (default order) that `isIdentifiedBy` the identifier: its uuid, catalog_academy_uuid, slug, product_key or stripe_product_id. */
   findByIdentifier(identifier: string): Promise<Academy | null>;
   count(): Promise<number>;
 }

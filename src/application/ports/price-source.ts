@@ -1,10 +1,7 @@
 import { UnavailableError } from '../../domain/errors.ts';
 import type { Price } from '../../domain/price.ts';
 
-/**
- * Prices by lookup key; keys without a usable price are simply absent from the map. A returned map
- * is never changed afterwards: callers may treat the same map object as the same answer.
- */
+/** Prices by lookup key; keys without a usable price are simply absent from the map. */
 export interface PriceSource {
   pricesForLookupKeys(lookupKeys: readonly string[]): Promise<ReadonlyMap<string, Price>>;
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { lruCache } from '../../../application/lru-cache.ts';
+import { lruCache } from '../../../application/read-model/lru-cache.ts';
 
 /** What @fastify/rate-limit expects from a store's `incr`. */
 interface Hit {

@@ -1,9 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { ListAcademyProducts } from '../../../application/list-academy-products.ts';
-import type { GetAcademyProduct } from '../../../application/get-academy-product.ts';
-import type { AcademyProduct } from '../../../application/academy-product.ts';
-import { academyProductJson } from '../academy-product.serializer.ts';
-import { jsonBodyCache, sendCacheableJson } from '../conditional-get.ts';
+import type { CatalogueQueries } from '../../../application/read-model/catalogue-read-model.ts';
+import { sendReady, type ReadyResponse } from '../catalogue-responses.ts';
 import { rejectSyncParameter } from '../reject-sync-parameter.ts';
 import { methodNotAllowed } from '../method-not-allowed.ts';
 import { PUBLIC } from '../plugins/openapi.ts';
@@ -19,8 +16,8 @@ import { described } from '../schemas/described.ts';
 import { DetailErrorSchema, FieldErrorsSchema, ServiceFailureErrorSchema } from '../schemas/errors.schema.ts';
 
 export interface AcademyProductsRouteDeps {
-  readonly listAcademyProducts: ListAcademyProducts;
-  readonly getAcademyProduct: GetAcademyProduct;
+  /** The catalogue read model: ready responses (docs/decisions/0028). */
+  readonly catalogue: CatalogueQueries<ReadyResponse>;
 }
 
 const LIST_PATH = '/api/v1/academy-products/';
@@ -40,14 +37,6 @@ const NOT_MODIFIED = { type: 'null', description: 'Not modified: the `If-None-Ma
 export const academyProductsRoutes: FastifyPluginAsyncTypebox<AcademyProductsRouteDeps> = async (app, deps) => {
   // One limiter over the plugin's root store: list and detail share the `academy_unauthenticated` budget.
   const rateLimited = app.rateLimit();
-  // Same result object from the use case (nothing changed) → the same bytes and ETag, nothing serialized.
-  const listBody = jsonBodyCache((products: readonly AcademyProduct[]) => ({
-    count: products.length,
-    next: null,
-    previous: null,
-    results: products.map(academyProductJson),
-  }));
-  const detailBody = jsonBodyCache(academyProductJson);
   app.get(
     LIST_PATH,
     {
@@ -70,13 +59,13 @@ export const academyProductsRoutes: FastifyPluginAsyncTypebox<AcademyProductsRou
     },
     async (request, reply) => {
       const query = request.query;
-      const products = await deps.listAcademyProducts({
+      const ready = await deps.catalogue.list({
         academyUuid: query.academy_uuid,
         productKey: query.product_key,
         tags: query.tag === undefined ? NO_TAGS : query.tag.filter((tag) => tag.trim() !== ''),
         includeInactive: query.include_inactive === 'true',
       });
-      return sendCacheableJson(request, reply, listBody(products));
+      return sendReady(request, reply, ready);
     },
   );
 
@@ -103,8 +92,7 @@ export const academyProductsRoutes: FastifyPluginAsyncTypebox<AcademyProductsRou
       preValidation: rejectSyncParameter,
     },
     async (request, reply) => {
-      const product = await deps.getAcademyProduct(request.params.id);
-      return sendCacheableJson(request, reply, detailBody(product));
+      return sendReady(request, reply, await deps.catalogue.detail(request.params.id));
     },
   );
 

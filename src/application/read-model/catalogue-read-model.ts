@@ -1,0 +1,104 @@
+import type { AcademyFilter } from '../../domain/academy-filter.ts';
+import type { AcademyProduct } from '../academy-product.ts';
+import type { GetAcademyProduct } from '../get-academy-product.ts';
+import type { ListAcademyProducts } from '../list-academy-products.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { CatalogueStateWatcher } from './catalogue-state-watcher.ts';
+import { lruCache, type LruCache } from './lru-cache.ts';
+
+/** The public catalogue's two queries, each answered with a ready response (whatever the adapter renders). */
+export interface CatalogueQueries<R> {
+  list(filter: AcademyFilter): Promise<R>;
+  /** Rejects with NotFoundError('academy.not_found') when nothing has this identifier. */
+  detail(identifier: string): Promise<R>;
+}
+
+/** What the read model needs of the price cache: whether what it answered is still what it would answer. */
+export interface PriceFreshness {
+  version(): number;
+  freshUntil(): number;
+}
+
+export interface CatalogueReadModelOptions<R> {
+  readonly watcher: CatalogueStateWatcher;
+  readonly listAcademyProducts: ListAcademyProducts;
+  readonly getAcademyProduct: GetAcademyProduct;
+  readonly prices: PriceFreshness;
+  /** Turns a result into the response sent as is, any number of times (bytes, ETag and headers). */
+  readonly renderList: (products: readonly AcademyProduct[]) => R;
+  readonly renderDetail: (product: AcademyProduct) => R;
+  readonly clock: Clock;
+  /** Ready responses kept, least recently used dropped first (default 1000: a caller chooses the filters). */
+  readonly maxResponses?: number;
+}
+
+interface Ready<R> {
+  readonly response: R;
+  /** The price cache's version before the build: any change since makes the response stale. */
+  readonly priceVersion: number;
+  readonly freshUntil: number;
+}
+
+/** Everything served while the catalogue version stays the same. */
+interface Snapshot<R> {
+  readonly catalogueVersion: string;
+  readonly ready: LruCache<Ready<R>>;
+  readonly building: Map<string, Promise<R>>;
+}
+
+/**
+ * The catalogue read model (docs/decisions/0028): one snapshot per catalogue version holding, per
+ * distinct query, the ready response. A request reads the shared state (at most once a second for the
+ * whole replica) and, while neither the catalogue version nor the price cache moved and no price it
+ * used expired, gets the very response built before: no query, no price lookup, no serialization.
+ * Otherwise the plain use case runs once (concurrent requests for the same query share the build) and
+ * its rendering replaces the old one. A not-found detail is not kept: its lookup costs no query.
+ */
+export function catalogueReadModel<R>(options: CatalogueReadModelOptions<R>): CatalogueQueries<R> {
+  const { watcher, prices, clock } = options;
+  const maxResponses = options.maxResponses ?? 1_000;
+  let snapshot: Snapshot<R> | undefined;
+
+  async function answer(key: string, build: () => Promise<R>): Promise<R> {
+    const { catalogueVersion } = await watcher.current();
+    if (snapshot?.catalogueVersion !== catalogueVersion) {
+      snapshot = { catalogueVersion, ready: lruCache(maxResponses), building: new Map() };
+    }
+    const current = snapshot;
+    const ready = current.ready.get(key);
+    if (ready !== undefined && ready.priceVersion === prices.version() && clock.now().getTime() < ready.freshUntil) return ready.response;
+    const joined = current.building.get(key);
+    if (joined) return joined;
+    const priceVersion = prices.version();
+    const pending = build()
+      .then((response) => {
+        // A build that outlived its snapshot still answers its own callers, but is not kept.
+        if (snapshot === current) current.ready.set(key, { response, priceVersion, freshUntil: prices.freshUntil() });
+        return response;
+      })
+      .finally(() => {
+        if (current.building.get(key) === pending) current.building.delete(key);
+      });
+    current.building.set(key, pending);
+    return pending;
+  }
+
+  return {
+    list: (filter) => answer(`l${filterKey(filter)}`, async () => options.renderList(await options.listAcademyProducts(filter))),
+    detail: (identifier) => answer(`d${identifier}`, async () => options.renderDetail(await options.getAcademyProduct(identifier))),
+  };
+}
+
+/**
+ * Filters that select the same academies share a key: tags are a set (order and repeats do not
+ * matter). Strings are length-prefixed, so no value can forge another filter's key; unset and
+ * empty stay distinct.
+ */
+export function filterKey(filter: AcademyFilter): string {
+  const tags = filter.tags && filter.tags.length > 0 ? [...new Set(filter.tags)].sort() : [];
+  return `${part(filter.academyUuid)}${part(filter.productKey)}${filter.includeInactive === true ? 'i' : 'a'}${tags.map(part).join('')}`;
+}
+
+function part(value: string | undefined): string {
+  return value === undefined ? '-' : `${value.length}:${value}`;
+}

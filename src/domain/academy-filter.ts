@@ -1,0 +1,39 @@
+import type { Academy } from './academy.ts';
+import { UUID_PATTERN } from './shapes.ts';
+
+/** Which academies the public list shows (spec §3). */
+export interface AcademyFilter {
+  /** Only the academy with this uuid (its own uuid, any case). */
+  readonly academyUuid?: string;
+  /** Exact product key. */
+  readonly productKey?: string;
+  /** The academy must carry every one of these tags (exact, case-sensitive). */
+  readonly tags?: readonly string[];
+  /** Include inactive academies (default: active only). */
+  readonly includeInactive?: boolean;
+}
+
+/**
+ * The filter as one rule, for whatever holds academies in memory (the catalogue snapshot, the
+ * in-memory repository). The PostgreSQL repository states the same rule in SQL; the repository
+ * contract suite runs both, so they cannot drift apart.
+ */
+export function matchesFilter(academy: Academy, filter: AcademyFilter): boolean {
+  if (filter.includeInactive !== true && !academy.isActive) return false;
+  // uuid columns compare as uuids: any case; a malformed uuid matches nothing.
+  if (filter.academyUuid !== undefined && !(UUID_PATTERN.test(filter.academyUuid) && academy.uuid === filter.academyUuid.toLowerCase())) return false;
+  if (filter.productKey !== undefined && academy.productKey !== filter.productKey) return false;
+  return (filter.tags ?? []).every((tag) => academy.tags.includes(tag));
+}
+
+/**
+ * Whether `identifier` names this academy: its uuid or catalog academy uuid (any case), slug, product
+ * key or Stripe product id. '' names none (it would otherwise match every academy without a product id).
+ */
+export function isIdentifiedBy(academy: Academy, identifier: string): boolean {
+  if (identifier === '') return false;
+  if (academy.slug === identifier || academy.productKey === identifier || academy.stripeProductId === identifier) return true;
+  if (!UUID_PATTERN.test(identifier)) return false;
+  const uuid = identifier.toLowerCase();
+  return academy.uuid === uuid || academy.catalogAcademyUuid === uuid;
+}

@@ -1,0 +1,193 @@
+/** The catalogue read model (docs/decisions/0028): ready responses kept while nothing they came from moved. */
+import t from 'tap';
+import type { AcademyProduct } from '../../src/application/academy-product.ts';
+import { makeGetAcademyProduct } from '../../src/application/get-academy-product.ts';
+import { makeListAcademyProducts } from '../../src/application/list-academy-products.ts';
+import { silentLogger } from '../../src/application/ports/logger.ts';
+import type { PriceSource } from '../../src/application/ports/price-source.ts';
+import { academySnapshot } from '../../src/application/read-model/academy-snapshot.ts';
+import { cachedPriceSource } from '../../src/application/read-model/cached-price-source.ts';
+import { catalogueReadModel, filterKey } from '../../src/application/read-model/catalogue-read-model.ts';
+import { catalogueStateWatcher } from '../../src/application/read-model/catalogue-state-watcher.ts';
+import { sharedPriceCache } from '../../src/application/read-model/shared-price-cache.ts';
+import type { Price } from '../../src/domain/price.ts';
+import { deferred, fakeCatalogueState } from '../helpers/fake-catalogue-state.ts';
+import { usdPrice } from '../helpers/fake-price-source.ts';
+import { inMemoryAcademyRepository } from '../helpers/in-memory-academy-repository.ts';
+
+const TTL_MS = 300_000;
+
+/** A rendered response that says what it was built from, and how many were rendered. */
+interface Rendered {
+  readonly n: number;
+  readonly body: string;
+}
+
+function setup(options: { maxResponses?: number } = {}) {
+  const academies = inMemoryAcademyRepository([
+    { name: 'A', slug: 'a', tags: ['x'], stripePriceLookupKey: 'a_key' },
+    { name: 'B', slug: 'b', tags: ['x', 'y'], stripePriceLookupKey: 'b_key' },
+  ]);
+  const state = fakeCatalogueState();
+  let now = 1_000_000;
+  const clock = { now: () => new Date(now) };
+  const stripe = {
+    calls: 0,
+    prices: new Map<string, Price>([
+      ['a_key', usdPrice('a_key', 100)],
+      ['b_key', usdPrice('b_key', 200)],
+    ]),
+    failWith: null as Error | null,
+    /** When set, a fetch answers what Stripe said when it was asked, after this settles. */
+    hold: null as Promise<void> | null,
+  };
+  const source: PriceSource = {
+    async pricesForLookupKeys(keys) {
+      stripe.calls += 1;
+      if (stripe.failWith) throw stripe.failWith;
+      const answer = new Map(keys.flatMap((key) => (stripe.prices.has(key) ? [[key, stripe.prices.get(key) as Price] as const] : [])));
+      if (stripe.hold) await stripe.hold;
+      return answer;
+    },
+  };
+  const watcher = catalogueStateWatcher(state, { clock, checkIntervalMs: 1_000 });
+  const prices = sharedPriceCache(cachedPriceSource(source, { ttlMs: TTL_MS, timeoutMs: 5_000, clock, logger: silentLogger }), { state, watcher, logger: silentLogger });
+  const deps = { academies: academySnapshot(academies, { watcher, logger: silentLogger }), prices, thumbnailBaseUrl: '', logger: silentLogger };
+  let rendered = 0;
+  const describe = (products: readonly AcademyProduct[]) => products.map((p) => `${p.name}:${p.prices.map((price) => price.unitAmount).join()}`).join(' ');
+  const model = catalogueReadModel<Rendered>({
+    watcher,
+    listAcademyProducts: makeListAcademyProducts(deps),
+    getAcademyProduct: makeGetAcademyProduct(deps),
+    prices,
+    renderList: (products) => ({ n: ++rendered, body: describe(products) }),
+    renderDetail: (product) => ({ n: ++rendered, body: describe([product]) }),
+    clock,
+    ...options,
+  });
+  return { model, academies, state, stripe, prices, renderings: () => rendered, advance: (ms: number) => void (now += ms) };
+}
+
+t.test('a repeated query gets the very response built before: no query, no price lookup, no rendering', async (t) => {
+  const { model, academies, stripe, state, renderings } = setup();
+  const first = await model.list({});
+  t.equal(first.body, 'A:100 B:200');
+  for (let i = 0; i < 100; i += 1) t.equal(await model.list({}), first);
+  t.equal(renderings(), 1, 'rendered once');
+  t.equal(academies.calls, 1, 'one load of the academies');
+  t.equal(stripe.calls, 1, 'one price fetch');
+  t.equal(state.reads, 1, 'one state read');
+});
+
+t.test('filters selecting the same academies share a response; others get their own', async (t) => {
+  const { model, renderings } = setup();
+  await model.list({ tags: ['y', 'x'] });
+  await model.list({ tags: ['x', 'y', 'x'], includeInactive: false });
+  t.equal(renderings(), 1, 'tag order, repeats and an explicit includeInactive=false are one query');
+  t.equal((await model.list({ tags: ['x'] })).body, 'A:100 B:200');
+  t.equal((await model.detail('b')).body, 'B:200');
+  t.equal((await model.detail('b')).n, 3, 'the detail is kept too');
+  t.equal(renderings(), 3);
+});
+
+t.test('a catalogue change is served after the next state read, and only then', async (t) => {
+  const { model, academies, state, advance } = setup();
+  const before = await model.list({});
+  academies.rows.splice(0, 1);
+  state.catalogueVersion = '2';
+  advance(999);
+  t.equal(await model.list({}), before, 'within the interval: the kept response');
+  advance(1);
+  t.equal((await model.list({})).body, 'B:200', 'after it: rebuilt from the new catalogue');
+});
+
+t.test("another replica's price webhook is served after the next state read", async (t) => {
+  const { model, state, stripe, advance } = setup();
+  await model.list({});
+  stripe.prices.set('a_key', usdPrice('a_key', 150));
+  state.priceGeneration += 1;
+  advance(999);
+  t.equal((await model.list({})).body, 'A:100 B:200', 'within the interval: the kept response');
+  advance(1);
+  t.equal((await model.list({})).body, 'A:150 B:200', 'after it: the cache was dropped and the response rebuilt');
+});
+
+t.test("this replica's own price webhook is served at once", async (t) => {
+  const { model, stripe, prices } = setup();
+  await model.detail('a');
+  stripe.prices.set('a_key', usdPrice('a_key', 175));
+  await prices.invalidate();
+  t.equal((await model.detail('a')).body, 'A:175');
+});
+
+t.test('a response is rebuilt once a price it used expires (the cache TTL), not before', async (t) => {
+  const { model, stripe, advance } = setup();
+  await model.list({});
+  stripe.prices.set('b_key', usdPrice('b_key', 250));
+  advance(TTL_MS - 1);
+  t.equal((await model.list({})).body, 'A:100 B:200', 'still fresh');
+  advance(1);
+  t.equal((await model.list({})).body, 'A:100 B:250', 'expired: refetched and rebuilt');
+  t.equal(stripe.calls, 2);
+});
+
+t.test('a response built while the price source failed is rebuilt once it answers again', async (t) => {
+  const { model, stripe, advance } = setup();
+  stripe.failWith = new Error('stripe down');
+  t.equal((await model.list({})).body, 'A: B:', 'served without prices (spec §3)');
+  stripe.failWith = null;
+  advance(10_000); // the failure back-off
+  t.equal((await model.list({})).body, 'A:100 B:200', 'with prices after the back-off');
+});
+
+t.test('concurrent misses of one query share one build', async (t) => {
+  const { model, renderings, academies } = setup();
+  const results = await Promise.all(Array.from({ length: 20 }, () => model.list({ tags: ['x'] })));
+  t.equal(renderings(), 1, 'twenty cold requests, one rendering');
+  t.equal(academies.calls, 1, 'and one load');
+  t.ok(results.every((result) => result === results[0]), 'all got the same response');
+});
+
+t.test('a not-found detail rejects and is not kept; a failing load rejects and the next request retries', async (t) => {
+  const { model, academies } = setup();
+  await t.rejects(model.detail('nope'), { code: 'academy.not_found' });
+  await t.rejects(model.detail('nope'), { code: 'academy.not_found' }, 'again');
+  t.equal(academies.calls, 1, 'found absent in memory: one load in all');
+  const other = setup();
+  other.academies.failWith = new Error('connection refused');
+  await t.rejects(other.model.list({}), /connection refused/, 'the route answers 502');
+  other.academies.failWith = null;
+  t.equal((await other.model.list({})).body, 'A:100 B:200', 'the next request succeeds');
+});
+
+t.test('the number of kept responses is bounded, least recently used dropped first', async (t) => {
+  const { model, renderings } = setup({ maxResponses: 3 });
+  for (const key of ['k1', 'k2', 'k3']) await model.list({ productKey: key });
+  await model.list({ productKey: 'k1' });
+  await model.list({ productKey: 'k4' });
+  const before = renderings();
+  await model.list({ productKey: 'k1' });
+  t.equal(renderings(), before, 'k1 was used recently, so it stayed');
+  await model.list({ productKey: 'k2' });
+  t.equal(renderings(), before + 1, 'k2 was the least recently used, so it was rebuilt');
+});
+
+t.test('a response built from prices a webhook dropped meanwhile is not served again', async (t) => {
+  const { model, stripe, prices } = setup();
+  const gate = deferred();
+  stripe.hold = gate.promise;
+  const building = model.list({}); // cold: its price fetch answers what Stripe said before the webhook
+  await new Promise((resolve) => setImmediate(resolve));
+  stripe.prices.set('a_key', usdPrice('a_key', 111));
+  await prices.invalidate(); // the price webhook lands while the list is being built
+  stripe.hold = null;
+  gate.resolve();
+  t.equal((await building).body, 'A:100 B:200', 'the request in flight answers what it fetched');
+  t.equal((await model.list({})).body, 'A:111 B:200', 'the next one is rebuilt with the new price');
+});
+
+t.test('filterKey: strings are length-prefixed, so no value forges another filter', async (t) => {
+  t.not(filterKey({ productKey: 'a', tags: ['b'] }), filterKey({ productKey: 'a1:b' }));
+  t.not(filterKey({ productKey: '' }), filterKey({}), 'unset and empty differ');
+  t.equal(filterKey({ tags: ['b', 'a', 'b'] }), filterKey({ tags: ['a', 'b'] }));
+});
