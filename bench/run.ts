@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { buildApp } from '../src/adapters/http/app.ts';
 import { createLogger } from '../src/adapters/logging/pino-logger.ts';
-import { buildDeps } from '../src/composition-root.ts';
+import { buildServer } from '../src/composition-root.ts';
 import { loadConfig } from '../src/config.ts';
 import { startFakeCatalog } from '../tests/helpers/fake-catalog.ts';
 import { startFakeStripe, stripePrice } from '../tests/helpers/fake-stripe.ts';
@@ -114,14 +114,14 @@ async function runBench(): Promise<BenchResults> {
   const config = loadConfig({ ...serviceEnv, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn' });
   const logger = createLogger(config.logLevel);
   let statements = 0;
-  const deps = await buildDeps(config, logger, { onQuery: () => (statements += 1) });
+  const deps = await buildServer(config, logger, { onQuery: () => (statements += 1) });
   let depsClosed = false;
   cleanups.unshift(async () => depsClosed || deps.close());
   await deps.migrate();
-  const loaded = await deps.syncAcademies();
+  const loaded = await deps.useCases.syncAcademies();
   if (loaded.created !== ACADEMIES) throw new Error(`expected ${ACADEMIES} academies, the sync created ${loaded.created}`);
 
-  const app = await buildApp(deps, {
+  const app = await buildApp(deps.useCases, {
     logger,
     trustProxy: 0,
     rateLimit: config.academies.rateLimit,
@@ -213,9 +213,10 @@ async function runBench(): Promise<BenchResults> {
   });
 
   const steadyPeakRssBytes = peakRssBytes;
-  // Cold: another writer bumps the catalogue version, the price cache is dropped, then 1,000 requests at once.
+  // Cold: another writer bumps the catalogue version and another replica the price generation (as its
+  // price webhook would), so within a second the read model and the price cache are dropped; then 1,000 requests at once.
   await sql`update academies set modified = modified where false`.execute(deps.database.db);
-  await deps.priceCache.invalidate();
+  await sql`update catalogue_state set price_generation = price_generation + 1`.execute(deps.database.db);
   await new Promise((resolve) => setTimeout(resolve, 1_100));
   const cold = { statements, stripe: stripe.calls };
   const burst = await load({ url: `${base}${LIST}`, connections: COLD_REQUESTS, amount: COLD_REQUESTS });

@@ -6,14 +6,13 @@ import { cachedPriceSource } from './application/read-model/cached-price-source.
 import { sharedPriceCache, type SharedPriceCache } from './application/read-model/shared-price-cache.ts';
 import { catalogueStateWatcher } from './application/read-model/catalogue-state-watcher.ts';
 import { academySnapshot } from './application/read-model/academy-snapshot.ts';
-import { catalogueReadModel, type CatalogueQueries } from './application/read-model/catalogue-read-model.ts';
-import { detailResponse, listResponse, type ReadyResponse } from './adapters/http/catalogue-responses.ts';
+import { catalogueReadModel } from './application/read-model/catalogue-read-model.ts';
+import { detailResponse, listResponse } from './adapters/http/catalogue-responses.ts';
 import { makeGetAcademyProduct } from './application/get-academy-product.ts';
 import { makeListAcademyProducts } from './application/list-academy-products.ts';
 import { systemClock } from './application/ports/clock.ts';
 import type { PriceSource } from './application/ports/price-source.ts';
 import type { AcademyRepository } from './application/ports/academy-repository.ts';
-import type { TokenVerifier } from './application/ports/token-verifier.ts';
 import { jwtVerifier } from './adapters/auth/jwt-verifier.ts';
 import { prometheusTelemetry } from './adapters/metrics/prometheus-telemetry.ts';
 import { PACKAGE_VERSION } from './package-info.ts';
@@ -49,25 +48,22 @@ import { makeReconcileCheckoutSessions, type ReconcileReport } from './applicati
 import { postgresStripeEventRetention } from './adapters/postgres/stripe-event-log.ts';
 import type { Telemetry } from './application/ports/telemetry.ts';
 import type Stripe from 'stripe';
+import type { AppDeps } from './adapters/http/app.ts';
 
-export interface Deps extends CheckoutIntentUseCases {
+/**
+ * What `serve` runs on: the use cases the HTTP app serves (and nothing else: buildApp sees no
+ * database, no Redis, no registry), and the infrastructure around them that only the command uses.
+ */
+export interface ServerWiring {
+  readonly useCases: AppDeps;
   readonly database: DatabaseHandle;
   /** Everything `/metrics` exposes: process metrics, HTTP metrics (added by the app) and the Telemetry port's. */
   readonly metricsRegistry: Registry;
-  /** The public catalogue's read model (docs/decisions/0028). */
-  readonly catalogue: CatalogueQueries<ReadyResponse>;
-  /** Dropped for every replica by a price/product webhook (the bench drops it too). */
-  readonly priceCache: SharedPriceCache;
-  readonly checkReadiness: () => Promise<void>;
   /** Shared rate-limit counters when REDIS_URL is set. */
   readonly redis: Redis | undefined;
-  /** Null when neither JWT_SECRET_KEY nor JWT_JWKS_URL is set: authenticated routes answer 503. */
-  readonly tokenVerifier: TokenVerifier | null;
   readonly migrate: () => Promise<string[]>;
   /** Migrations not yet applied (read-only), for `serve` with MIGRATE_ON_SERVE=false. */
   readonly pendingMigrations: () => Promise<string[]>;
-  /** Spec §4: enterprise-catalog when CATALOG_API_URL is set, else the example catalogue in `examples/catalog/`. */
-  readonly syncAcademies: SyncAcademies;
   /** Embedded default only (no catalog API configured): syncs the examples into an empty table; null when nothing ran. */
   readonly syncExamplesIfEmpty: () => Promise<SyncReport | null>;
   readonly close: () => Promise<void>;
@@ -79,8 +75,8 @@ export interface BuildHooks {
   readonly onQuery?: (sql: string) => void;
 }
 
-/** The one place that picks adapters from the configuration and wires the use cases. */
-export async function buildDeps(config: Config, logger: PinoLogger, hooks: BuildHooks = {}): Promise<Deps> {
+/** `serve`: every adapter the configuration picks, wired into the use cases the HTTP app serves. */
+export async function buildServer(config: Config, logger: PinoLogger, hooks: BuildHooks = {}): Promise<ServerWiring> {
   // First, so a missing catalog setting stops start-up before any database is opened.
   const catalogSource = pickCatalogSource(config, logger);
   const database = await createDatabase({
@@ -132,9 +128,53 @@ export async function buildDeps(config: Config, logger: PinoLogger, hooks: Build
     renderDetail: detailResponse,
     clock: systemClock,
   });
-  const syncAcademies = instrumentSync(
-    makeSyncAcademies({
-    source: instrumentCatalogSource(catalogSource, telemetry),
+  const syncAcademies = instrumentSync(makeSyncAcademies(syncDepsOf(config, catalogSource, database, logger, telemetry)), telemetry, systemClock);
+
+  return {
+    useCases: {
+      catalogue,
+      tokenVerifier:
+        config.jwt.secretKey || config.jwt.jwksUrl
+          ? jwtVerifier({
+              secretKey: config.jwt.secretKey,
+              jwksUrl: config.jwt.jwksUrl,
+              issuer: config.jwt.issuer,
+              audience: config.jwt.audience,
+              maxTokenAgeSeconds: config.jwt.maxTokenAgeSeconds,
+            })
+          : null,
+      syncAcademies,
+      ...checkoutIntentUseCases(config, { database, intents: intentRepository, priceCache, livePrices, academies: catalogueSnapshot, stripe, telemetry }, logger),
+      checkReadiness: async () => {
+        await withTimeout(sql`select 1`.execute(database.db), 2_000, 'database readiness check timed out');
+      },
+    },
+    database,
+    metricsRegistry,
+    migrate: async () => (await migrateToLatest(database.db)).applied,
+    pendingMigrations: () => pendingMigrations(database.db),
+    syncExamplesIfEmpty: async () => (config.catalog.apiUrl === undefined ? syncIfCatalogueEmpty(academies, syncAcademies) : null),
+    redis,
+    close: async () => {
+      redis?.disconnect();
+      await closeDatabase(database);
+    },
+  };
+}
+
+/**
+ * `sync`: the database and the catalog source, nothing else (no Stripe, JWT or Redis setting is read,
+ * and no metrics registry: a job is not scraped).
+ */
+export async function buildSyncJob(config: Config, logger: PinoLogger): Promise<{ syncAcademies: SyncAcademies; close: () => Promise<void> }> {
+  const catalogSource = pickCatalogSource(config, logger);
+  const database = await createDatabase({ databaseUrl: config.database.url, pgliteDir: config.database.pgliteDir, poolMax: 2 });
+  return { syncAcademies: makeSyncAcademies(syncDepsOf(config, catalogSource, database, logger)), close: () => closeDatabase(database) };
+}
+
+function syncDepsOf(config: Config, source: CatalogSource, database: DatabaseHandle, logger: PinoLogger, telemetry?: Telemetry) {
+  return {
+    source: telemetry ? instrumentCatalogSource(source, telemetry) : source,
     store: postgresAcademySyncStore(database.db),
     settings: {
       enterpriseCustomerUuid: config.sync.enterpriseCustomerUuid ?? null,
@@ -145,39 +185,6 @@ export async function buildDeps(config: Config, logger: PinoLogger, hooks: Build
       fieldOverridesByName: config.sync.fieldOverridesByName,
     },
     logger: logger.child({ component: 'academy-sync' }),
-  }),
-    telemetry,
-    systemClock,
-  );
-
-  return {
-    database,
-    metricsRegistry,
-    catalogue,
-    priceCache,
-    tokenVerifier:
-      config.jwt.secretKey || config.jwt.jwksUrl
-        ? jwtVerifier({
-            secretKey: config.jwt.secretKey,
-            jwksUrl: config.jwt.jwksUrl,
-            issuer: config.jwt.issuer,
-            audience: config.jwt.audience,
-            maxTokenAgeSeconds: config.jwt.maxTokenAgeSeconds,
-          })
-        : null,
-    checkReadiness: async () => {
-      await withTimeout(sql`select 1`.execute(database.db), 2_000, 'database readiness check timed out');
-    },
-    migrate: async () => (await migrateToLatest(database.db)).applied,
-    pendingMigrations: () => pendingMigrations(database.db),
-    syncAcademies,
-    ...checkoutIntentUseCases(config, { database, intents: intentRepository, priceCache, livePrices, academies: catalogueSnapshot, stripe, telemetry }, logger),
-    syncExamplesIfEmpty: async () => (config.catalog.apiUrl === undefined ? syncIfCatalogueEmpty(academies, syncAcademies) : null),
-    redis,
-    close: async () => {
-      redis?.disconnect();
-      await closeDatabase(database);
-    },
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { buildDeps, buildIntentJobs, buildMigrator, buildReconcileJob, type Deps } from '../composition-root.ts';
+import { buildIntentJobs, buildMigrator, buildReconcileJob, buildSyncJob } from '../composition-root.ts';
 import type { Config } from '../config.ts';
 import { EnvSchema } from '../config/env-schema.ts';
 import type { Command, OptionValues } from './command.ts';
@@ -17,8 +17,6 @@ function withWiring<D extends { close(): Promise<void> }>(wire: (config: Config,
   };
 }
 
-/** Everything (buildDeps): the job may use any adapter; catalog settings are checked before the database opens. */
-const withDeps = (run: (deps: Deps, options: OptionValues) => Promise<object>) => withWiring(buildDeps, run);
 /** The database alone, so the intent CronJobs need no Stripe, catalog or JWT secret. */
 const withIntentJobs = (run: (jobs: Awaited<ReturnType<typeof buildIntentJobs>>) => Promise<object>) => withWiring((config) => buildIntentJobs(config), run);
 
@@ -77,7 +75,7 @@ export const COMMANDS: readonly Command[] = [
       'Prints the sync report, the same object POST /api/v1/admin/academy-sync answers with.',
     options: { 'dry-run': { type: 'boolean', description: 'compute the report without writing anything' } },
     variables: [...DATABASE, ...CATALOG],
-    run: withDeps((deps, options) => deps.syncAcademies({ dryRun: options['dry-run'] === true })),
+    run: withWiring(buildSyncJob, (job, options) => job.syncAcademies({ dryRun: options['dry-run'] === true })),
   },
   {
     name: 'expire-intents',

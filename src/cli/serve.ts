@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp } from '../adapters/http/app.ts';
 import { buildMetricsServer } from '../adapters/http/metrics-server.ts';
 import { createLogger } from '../adapters/logging/pino-logger.ts';
-import { buildDeps } from '../composition-root.ts';
+import { buildServer, type ServerWiring } from '../composition-root.ts';
 import type { Config } from '../config.ts';
 
 /**
@@ -12,23 +12,23 @@ import type { Config } from '../config.ts';
  */
 export async function serve(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel, process.stdout, config.logFormat);
-  const deps = await buildDeps(config, logger);
-  const migrations = config.database.migrateOnServe ? await deps.migrate() : await requireNoPendingMigration(deps);
+  const server = await buildServer(config, logger);
+  const migrations = config.database.migrateOnServe ? await server.migrate() : await requireNoPendingMigration(server);
   // Embedded default: an empty catalogue is filled by the regular sync from examples/catalog/, before listening.
-  const exampleSync = await deps.syncExamplesIfEmpty();
-  logger.info({ migrations, synced: exampleSync?.created ?? 0, database: deps.database.kind }, 'database ready');
+  const exampleSync = await server.syncExamplesIfEmpty();
+  logger.info({ migrations, synced: exampleSync?.created ?? 0, database: server.database.kind }, 'database ready');
 
   let draining = false;
   const app = await buildApp(
     {
-      ...deps,
+      ...server.useCases,
       // Readiness fails from the moment SIGTERM arrives; Fastify's close() then stops accepting at once
       // (probes are refused), so the pod's preStop sleep is what gives endpoints time to drop it.
-      checkReadiness: () => (draining ? Promise.reject(new Error('shutting down')) : deps.checkReadiness()),
+      checkReadiness: () => (draining ? Promise.reject(new Error('shutting down')) : server.useCases.checkReadiness()),
     },
-    { logger, trustProxy: config.server.trustProxy, openApiServerUrl: config.server.openApiServerUrl, rateLimit: { ...config.academies.rateLimit, redis: deps.redis, authenticatedWrites: config.authenticatedWriteRateLimit }, metricsRegistry: deps.metricsRegistry, corsAllowedOrigins: config.corsAllowedOrigins, docsEnabled: config.server.docsEnabled },
+    { logger, trustProxy: config.server.trustProxy, openApiServerUrl: config.server.openApiServerUrl, rateLimit: { ...config.academies.rateLimit, redis: server.redis, authenticatedWrites: config.authenticatedWriteRateLimit }, metricsRegistry: server.metricsRegistry, corsAllowedOrigins: config.corsAllowedOrigins, docsEnabled: config.server.docsEnabled },
   );
-  const metricsServer = config.server.metricsPort === 0 ? undefined : await buildMetricsServer(deps.metricsRegistry, { logger });
+  const metricsServer = config.server.metricsPort === 0 ? undefined : await buildMetricsServer(server.metricsRegistry, { logger });
   const onTimeout = (delay: number): void =>
     // close-with-grace then exits 1; its own line ("killed by timeout") names neither the cause nor the setting.
     logger.error({ shutdownGraceMs: delay }, `shutdown exceeded SHUTDOWN_GRACE_MS (${delay} ms): exiting 1, in-flight requests cut`);
@@ -39,7 +39,7 @@ export async function serve(config: Config): Promise<void> {
     await app.close();
     // Closed after the API: the drain itself can still be scraped.
     await metricsServer?.close();
-    await deps.close();
+    await server.close();
   });
   // The metrics port first: a port already taken stops start-up before the API takes traffic.
   await metricsServer?.listen({ host: config.server.host, port: config.server.metricsPort }).catch((error: unknown) => {
@@ -49,10 +49,10 @@ export async function serve(config: Config): Promise<void> {
 }
 
 /** A release's pods wait for its migration Job: exit 1 (the pod restarts with back-off) until it has run. */
-async function requireNoPendingMigration(deps: Awaited<ReturnType<typeof buildDeps>>): Promise<string[]> {
-  const pending = await deps.pendingMigrations();
+async function requireNoPendingMigration(server: ServerWiring): Promise<string[]> {
+  const pending = await server.pendingMigrations();
   if (pending.length === 0) return [];
-  await deps.close();
+  await server.close();
   process.stderr.write(`academy-billing: ${pending.length} migration(s) pending (${pending.join(', ')}) and MIGRATE_ON_SERVE=false: run \`academy-billing migrate\` first\n`);
   process.exit(1);
 }
