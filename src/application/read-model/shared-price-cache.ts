@@ -25,10 +25,13 @@ export function sharedPriceCache(cache: CachedPriceSource, options: SharedPriceC
   const { state, watcher, logger } = options;
   // The highest generation this replica has acted on: its own bumps count, so they do not drop the cache twice.
   let known: bigint | undefined;
+  // The last token compared, so the per-request check is one string comparison.
+  let lastSeen: string | undefined;
 
   function follow(): void {
     const latest = watcher.latest();
-    if (latest === undefined) return;
+    if (latest === undefined || latest.priceGeneration === lastSeen) return;
+    lastSeen = latest.priceGeneration;
     const seen = BigInt(latest.priceGeneration);
     if (known !== undefined && seen <= known) return;
     if (known !== undefined) {
