@@ -8,6 +8,8 @@ export interface AcademyProduct
   /** The public identifier (`publicIdentifier`); `longName` falls back to the name, `thumbnailUrl` is absolute. */
   readonly id: string;
   readonly prices: readonly Price[];
+  /** The key its price is looked up by (not published): what the read model watches for expiry. */
+  readonly priceLookupKey: string | null;
 }
 
 export function toAcademyProduct(
@@ -27,5 +29,6 @@ export function toAcademyProduct(
     stripeProductId: academy.stripeProductId,
     catalogQueryId: academy.catalogQueryId,
     prices: price ? [price] : [],
+    priceLookupKey: academy.stripePriceLookupKey,
   };
 }

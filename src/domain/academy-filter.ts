@@ -26,14 +26,32 @@ export function matchesFilter(academy: Academy, filter: AcademyFilter): boolean 
   return (filter.tags ?? []).every((tag) => academy.tags.includes(tag));
 }
 
+/** The values an identifier is compared with: exactly (slug, product key, Stripe product id), or as a uuid. */
+export interface AcademyIdentifiers {
+  readonly exact: readonly string[];
+  readonly uuids: readonly string[];
+}
+
+export function identifiersOf(academy: Academy): AcademyIdentifiers {
+  const exact = [academy.slug, academy.productKey, academy.stripeProductId].filter((value): value is string => value !== null && value !== '');
+  const uuids = academy.catalogAcademyUuid === null ? [academy.uuid] : [academy.uuid, academy.catalogAcademyUuid];
+  return { exact, uuids };
+}
+
 /**
- * Whether `identifier` names this academy: its uuid or catalog academy uuid (any case), slug, product
- * key or Stripe product id. '' names none (it would otherwise match every academy without a product id).
+ * How an identifier is looked up: `exact` among the exact values, `uuid` (lower-cased, only when it has
+ * the UUID shape) among the uuids. null for '', which names none (it would otherwise match every academy
+ * without a product id).
  */
+export function identifierLookup(identifier: string): { readonly exact: string; readonly uuid: string | undefined } | null {
+  if (identifier === '') return null;
+  return { exact: identifier, uuid: UUID_PATTERN.test(identifier) ? identifier.toLowerCase() : undefined };
+}
+
+/** Whether `identifier` names this academy: its uuid or catalog academy uuid (any case), slug, product key or Stripe product id. */
 export function isIdentifiedBy(academy: Academy, identifier: string): boolean {
-  if (identifier === '') return false;
-  if (academy.slug === identifier || academy.productKey === identifier || academy.stripeProductId === identifier) return true;
-  if (!UUID_PATTERN.test(identifier)) return false;
-  const uuid = identifier.toLowerCase();
-  return academy.uuid === uuid || academy.catalogAcademyUuid === uuid;
+  const lookup = identifierLookup(identifier);
+  if (lookup === null) return false;
+  const { exact, uuids } = identifiersOf(academy);
+  return exact.includes(lookup.exact) || (lookup.uuid !== undefined && uuids.includes(lookup.uuid));
 }

@@ -68,8 +68,7 @@ t.test('a body over 1 MB is a 413 with a JSON {detail} body', async (t) => {
 async function listeningApp(t: Test): Promise<number> {
   const app = await buildApp(
     {
-      listAcademyProducts: async () => [],
-      getAcademyProduct: async () => { throw new Error('unused'); },
+      catalogue: { list: async () => { throw new Error('unused'); }, detail: async () => { throw new Error('unused'); } },
       checkReadiness: async () => {},
       tokenVerifier: null,
       syncAcademies: async () => { throw new Error('unused'); },
@@ -81,7 +80,7 @@ async function listeningApp(t: Test): Promise<number> {
       receiveStripeWebhook: async () => { throw new Error('unused'); },
       createCheckoutSession: async () => { throw new Error('unused'); },
       checkoutSessionRateLimit: { max: 100, windowMs: 60_000 },
-    } as unknown as Parameters<typeof buildApp>[0],
+    } satisfies Parameters<typeof buildApp>[0],
     { logger: false, trustProxy: 0, rateLimit: { max: 100, windowMs: 60_000 }, metricsRegistry: new Registry(), docsEnabled: false, limits: { requestTimeout: 600 } },
   );
   t.teardown(() => app.close());

@@ -241,21 +241,29 @@ t.test('version: a price appearing for a key that had none moves it', async (t) 
   t.equal(cache.version(), before + 1);
 });
 
-t.test('freshUntil: the earliest expiry among fresh entries, now while a fetch runs', async (t) => {
-  const { upstream, clock, cache } = setup();
-  t.equal(cache.freshUntil(), Number.POSITIVE_INFINITY, 'an empty cache holds nothing that expires');
+t.test('freshUntil: the earliest expiry among the given keys\' fresh entries', async (t) => {
+  const { clock, cache } = setup();
+  t.equal(cache.freshUntil(['a']), Number.POSITIVE_INFINITY, 'a key with no entry holds nothing that expires');
   const first = clock.now().getTime();
   await cache.pricesForLookupKeys(['a']);
   clock.advance(1_000);
   await cache.pricesForLookupKeys(['b']);
-  t.equal(cache.freshUntil(), first + TTL_MS, "a's expiry comes first");
+  t.equal(cache.freshUntil(['a', 'b']), first + TTL_MS, "a's expiry comes first");
+  t.equal(cache.freshUntil(['b']), first + 1_000 + TTL_MS, 'keys not asked about do not count');
   clock.advance(TTL_MS - 1_000);
-  t.equal(cache.freshUntil(), first + 1_000 + TTL_MS, 'an expired entry no longer counts');
+  t.equal(cache.freshUntil(['a', 'b']), first + 1_000 + TTL_MS, 'an expired entry no longer counts');
+});
+
+t.test('version: a fetch a caller stopped waiting for moves it when it ends; one every caller waited for does not', async (t) => {
+  const { upstream, cache } = setup();
+  const start = cache.version();
   upstream.hold();
-  const waiting = cache.pricesForLookupKeys(['a']);
-  await settleBackground();
-  t.equal(cache.freshUntil(), clock.now().getTime(), 'while the refetch runs: nothing can be kept');
+  const answered = await cache.pricesForLookupKeys(['a']); // the budget (TIMEOUT_MS) runs out: answered without a
+  t.equal(answered.size, 0, 'answered without the price');
+  t.equal(cache.version(), start, 'not yet');
   upstream.release();
-  await waiting;
-  t.equal(cache.freshUntil(), first + 1_000 + TTL_MS, 'after it: the expiries again');
+  await settleBackground();
+  t.equal(cache.version(), start + 1, 'its end moves the version: what was answered without it is stale');
+  await cache.pricesForLookupKeys(['b']);
+  t.equal(cache.version(), start + 1, 'a fetch answered within the budget does not');
 });

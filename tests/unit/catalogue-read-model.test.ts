@@ -23,7 +23,7 @@ interface Rendered {
   readonly body: string;
 }
 
-function setup(options: { maxResponses?: number } = {}) {
+function setup(options: { maxResponses?: number; timeoutMs?: number } = {}) {
   const academies = inMemoryAcademyRepository([
     { name: 'A', slug: 'a', tags: ['x'], stripePriceLookupKey: 'a_key' },
     { name: 'B', slug: 'b', tags: ['x', 'y'], stripePriceLookupKey: 'b_key' },
@@ -51,7 +51,7 @@ function setup(options: { maxResponses?: number } = {}) {
     },
   };
   const watcher = catalogueStateWatcher(state, { clock, checkIntervalMs: 1_000 });
-  const prices = sharedPriceCache(cachedPriceSource(source, { ttlMs: TTL_MS, timeoutMs: 5_000, clock, logger: silentLogger }), { state, watcher, logger: silentLogger });
+  const prices = sharedPriceCache(cachedPriceSource(source, { ttlMs: TTL_MS, timeoutMs: options.timeoutMs ?? 5_000, clock, logger: silentLogger }), { state, watcher, logger: silentLogger });
   const deps = { academies: academySnapshot(academies, { watcher, logger: silentLogger }), prices, thumbnailBaseUrl: '', logger: silentLogger };
   let rendered = 0;
   const describe = (products: readonly AcademyProduct[]) => products.map((p) => `${p.name}:${p.prices.map((price) => price.unitAmount).join()}`).join(' ');
@@ -63,7 +63,7 @@ function setup(options: { maxResponses?: number } = {}) {
     renderList: (products) => ({ n: ++rendered, body: describe(products) }),
     renderDetail: (product) => ({ n: ++rendered, body: describe([product]) }),
     clock,
-    ...options,
+    ...(options.maxResponses === undefined ? {} : { maxResponses: options.maxResponses }),
   });
   return { model, academies, state, stripe, prices, renderings: () => rendered, advance: (ms: number) => void (now += ms) };
 }
@@ -190,4 +190,50 @@ t.test('filterKey: strings are length-prefixed, so no value forges another filte
   t.not(filterKey({ productKey: 'a', tags: ['b'] }), filterKey({ productKey: 'a1:b' }));
   t.not(filterKey({ productKey: '' }), filterKey({}), 'unset and empty differ');
   t.equal(filterKey({ tags: ['b', 'a', 'b'] }), filterKey({ tags: ['a', 'b'] }));
+});
+
+t.test('a request after a webhook does not join a build that started before it', async (t) => {
+  const { model, stripe, prices, advance } = setup();
+  await model.list({});
+  advance(TTL_MS); // expired: the next request rebuilds, and its refetch is slow
+  const gate = deferred();
+  stripe.hold = gate.promise;
+  const before = model.list({});
+  await new Promise((resolve) => setImmediate(resolve));
+  stripe.hold = null;
+  stripe.prices.set('a_key', usdPrice('a_key', 150));
+  await prices.invalidate(); // the webhook, while that build waits for Stripe
+  t.equal((await model.list({})).body, 'A:150 B:200', 'a request after the webhook gets the new price, not the build in flight');
+  gate.resolve();
+  await before;
+});
+
+t.test('a fetch for a price a response does not use does not stop that response being kept', async (t) => {
+  const { model, stripe, advance, renderings } = setup();
+  await model.detail('a');
+  await model.detail('b');
+  advance(TTL_MS); // both prices expired
+  const gate = deferred();
+  stripe.hold = gate.promise;
+  const slowB = model.detail('b'); // b_key's refetch is held
+  await new Promise((resolve) => setImmediate(resolve));
+  stripe.hold = null;
+  t.equal((await model.detail('a')).body, 'A:100', "a is rebuilt (a_key refetched at once) while b's fetch runs");
+  const afterA = renderings();
+  for (let i = 0; i < 10; i += 1) await model.detail('a');
+  t.equal(renderings(), afterA, 'and kept: ten more requests, no rendering');
+  gate.resolve();
+  t.equal((await slowB).body, 'B:200');
+});
+
+t.test('a response built while a price it needed was slower than the budget is rebuilt when that fetch ends', async (t) => {
+  const { model, stripe } = setup({ timeoutMs: 20 });
+  const gate = deferred();
+  stripe.hold = gate.promise;
+  t.equal((await model.list({})).body, 'A: B:', 'Stripe slower than the budget: answered without prices (spec §3)');
+  t.equal((await model.list({})).body, 'A: B:', 'while the fetch runs, that answer stands');
+  stripe.hold = null;
+  gate.resolve();
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal((await model.list({})).body, 'A:100 B:200', 'once it ends, the next request has the prices');
 });

@@ -13,16 +13,17 @@ import { withinBudget } from './within-budget.ts';
 export type CachedPriceSource = PriceSource & {
   invalidate(): void;
   /**
-   * Moves whenever the cache is dropped or a refetch brings a price other than the one remembered for
-   * its key (a first fetch does not: nothing answered before it can have used another price).
+   * Moves whenever the cache is dropped, when a refetch brings a price other than the one remembered
+   * for its key (a first fetch does not: nothing answered before it can have used another price), and
+   * when a fetch a caller stopped waiting for ends (that caller answered without it).
    */
   version(): number;
   /**
-   * How long an answer built from the cache just now stays current while `version` stays: until the
-   * first entry still fresh expires (epoch ms; Infinity when none is), or now while a fetch is still
-   * running (an answer may then lack what it will bring).
+   * Until when an answer for these keys, just given, stays current while `version` stays: the earliest
+   * expiry among their fresh entries (epoch ms; Infinity when none). A key still being fetched is not
+   * counted: its fetch moves `version` when it ends.
    */
-  freshUntil(): number;
+  freshUntil(lookupKeys: readonly string[]): number;
 };
 
 export interface CachedPriceSourceOptions {
@@ -36,11 +37,12 @@ export interface CachedPriceSourceOptions {
   readonly telemetry?: Telemetry;
 }
 
-/** One fetch from the inner source, with what a slow one needs to be reported once. */
+/** One fetch from the inner source. */
 interface Fetch {
-  readonly outcome: Promise<Outcome>;
   readonly keys: readonly string[];
-  reportedSlow: boolean;
+  outcome: Promise<Outcome>;
+  /** A caller stopped waiting for it (answered from the cache): reported once, and its end moves the version. */
+  abandoned: boolean;
 }
 
 interface Entry {
@@ -67,12 +69,10 @@ export function cachedPriceSource(inner: PriceSource, options: CachedPriceSource
   // A fetch started before invalidate() may carry what the webhook just changed: it must not refill the cache.
   let generation = 0;
   let version = 0;
-  // Fetches whose answer has not yet been remembered (dropped ones too, until they end).
-  let running = 0;
 
   function startFetch(keys: string[]): Fetch {
-    running += 1;
-    const fetch: Fetch = { keys, reportedSlow: false, outcome: fetchOutcome(keys, generation) };
+    const fetch: Fetch = { keys, abandoned: false, outcome: Promise.resolve('failed') };
+    fetch.outcome = fetchOutcome(fetch, generation);
     void fetch.outcome.finally(() => {
       for (const key of keys) if (inFlight.get(key) === fetch) inFlight.delete(key);
     });
@@ -81,7 +81,8 @@ export function cachedPriceSource(inner: PriceSource, options: CachedPriceSource
   }
 
   /** Never rejects: a failure becomes 'failed' after the cache has been told. */
-  async function fetchOutcome(keys: readonly string[], startedIn: number): Promise<Outcome> {
+  async function fetchOutcome(fetch: Fetch, startedIn: number): Promise<Outcome> {
+    const { keys } = fetch;
     try {
       const found = await inner.pricesForLookupKeys(keys);
       if (startedIn === generation) remember(keys, (key) => found.get(key), ttlMs);
@@ -93,16 +94,16 @@ export function cachedPriceSource(inner: PriceSource, options: CachedPriceSource
       if (startedIn === generation) remember(keys, (key) => entries.get(key)?.price, failureBackoffMs);
       return 'failed';
     } finally {
-      // Before any caller resumes: an answer built from this fetch can be kept from now on.
-      running -= 1;
+      // Someone answered without this fetch: what they built must not outlive its end.
+      if (fetch.abandoned) version += 1;
     }
   }
 
   /** Once per fetch, not per waiting request, so a slow Stripe does not flood the log. */
-  function reportSlow(fetches: readonly Fetch[]): void {
+  function abandon(fetches: readonly Fetch[]): void {
     for (const fetch of fetches) {
-      if (fetch.reportedSlow) continue;
-      fetch.reportedSlow = true;
+      if (fetch.abandoned) continue;
+      fetch.abandoned = true;
       logger.warn({ lookupKeys: fetch.keys, timeoutMs }, 'price source slower than the budget; answering from the cache until it finishes');
     }
   }
@@ -142,7 +143,7 @@ export function cachedPriceSource(inner: PriceSource, options: CachedPriceSource
       const fetches = [...new Set(fetchOf.values())];
       if (fetches.length > 0) {
         const all = Promise.all(fetches.map((fetch) => fetch.outcome.then((outcome) => void settled.set(fetch, outcome))));
-        if (!(await withinBudget(all, timeoutMs))) reportSlow(fetches.filter((fetch) => !settled.has(fetch)));
+        if (!(await withinBudget(all, timeoutMs))) abandon(fetches.filter((fetch) => !settled.has(fetch)));
       }
 
       const answer = new Map<string, Price>();
@@ -166,11 +167,13 @@ export function cachedPriceSource(inner: PriceSource, options: CachedPriceSource
       version += 1;
     },
     version: () => version,
-    freshUntil() {
+    freshUntil(lookupKeys) {
       const now = clock.now().getTime();
-      if (running > 0) return now;
       let earliest = Number.POSITIVE_INFINITY;
-      for (const { freshUntil } of entries.values()) if (freshUntil > now && freshUntil < earliest) earliest = freshUntil;
+      for (const key of lookupKeys) {
+        const freshUntil = entries.get(key)?.freshUntil;
+        if (freshUntil !== undefined && freshUntil > now && freshUntil < earliest) earliest = freshUntil;
+      }
       return earliest;
     },
   };

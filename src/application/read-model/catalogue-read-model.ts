@@ -16,7 +16,8 @@ export interface CatalogueQueries<R> {
 /** What the read model needs of the price cache: whether what it answered is still what it would answer. */
 export interface PriceFreshness {
   version(): number;
-  freshUntil(): number;
+  /** Until when an answer for these lookup keys stays current while the version stays. */
+  freshUntil(lookupKeys: readonly string[]): number;
 }
 
 export interface CatalogueReadModelOptions<R> {
@@ -39,11 +40,17 @@ interface Ready<R> {
   readonly freshUntil: number;
 }
 
+/** A build in progress, joined only by requests that would start the same one (same price version). */
+interface Build<R> {
+  readonly priceVersion: number;
+  readonly response: Promise<R>;
+}
+
 /** Everything served while the catalogue version stays the same. */
 interface Snapshot<R> {
   readonly catalogueVersion: string;
   readonly ready: LruCache<Ready<R>>;
-  readonly building: Map<string, Promise<R>>;
+  readonly building: Map<string, Build<R>>;
 }
 
 /**
@@ -59,33 +66,44 @@ export function catalogueReadModel<R>(options: CatalogueReadModelOptions<R>): Ca
   const maxResponses = options.maxResponses ?? 1_000;
   let snapshot: Snapshot<R> | undefined;
 
-  async function answer(key: string, build: () => Promise<R>): Promise<R> {
+  async function answer(key: string, products: () => Promise<readonly AcademyProduct[]>, render: (products: readonly AcademyProduct[]) => R): Promise<R> {
     const { catalogueVersion } = await watcher.current();
     if (snapshot?.catalogueVersion !== catalogueVersion) {
       snapshot = { catalogueVersion, ready: lruCache(maxResponses), building: new Map() };
     }
     const current = snapshot;
-    const ready = current.ready.get(key);
-    if (ready !== undefined && ready.priceVersion === prices.version() && clock.now().getTime() < ready.freshUntil) return ready.response;
-    const joined = current.building.get(key);
-    if (joined) return joined;
     const priceVersion = prices.version();
-    const pending = build()
-      .then((response) => {
-        // A build that outlived its snapshot still answers its own callers, but is not kept.
-        if (snapshot === current) current.ready.set(key, { response, priceVersion, freshUntil: prices.freshUntil() });
-        return response;
-      })
-      .finally(() => {
-        if (current.building.get(key) === pending) current.building.delete(key);
-      });
-    current.building.set(key, pending);
-    return pending;
+    const ready = current.ready.get(key);
+    if (ready !== undefined && ready.priceVersion === priceVersion && clock.now().getTime() < ready.freshUntil) return ready.response;
+    // A build that started before the prices moved would answer the old ones: start another.
+    const joined = current.building.get(key);
+    if (joined?.priceVersion === priceVersion) return joined.response;
+    const build: Build<R> = {
+      priceVersion,
+      response: products()
+        .then((built) => {
+          const response = render(built);
+          const lookupKeys = built.flatMap((product) => product.priceLookupKey ?? []);
+          // A build that outlived its snapshot still answers its own callers, but is not kept.
+          if (snapshot === current) current.ready.set(key, { response, priceVersion, freshUntil: prices.freshUntil(lookupKeys) });
+          return response;
+        })
+        .finally(() => {
+          if (current.building.get(key) === build) current.building.delete(key);
+        }),
+    };
+    current.building.set(key, build);
+    return build.response;
   }
 
   return {
-    list: (filter) => answer(`l${filterKey(filter)}`, async () => options.renderList(await options.listAcademyProducts(filter))),
-    detail: (identifier) => answer(`d${identifier}`, async () => options.renderDetail(await options.getAcademyProduct(identifier))),
+    list: (filter) => answer(`l${filterKey(filter)}`, () => options.listAcademyProducts(filter), options.renderList),
+    detail: (identifier) =>
+      answer(
+        `d${identifier}`,
+        async () => [await options.getAcademyProduct(identifier)],
+        ([product]) => options.renderDetail(product as AcademyProduct),
+      ),
   };
 }
 

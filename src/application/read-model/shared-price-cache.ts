@@ -50,7 +50,7 @@ export function sharedPriceCache(cache: CachedPriceSource, options: SharedPriceC
       follow();
       return cache.version();
     },
-    freshUntil: () => cache.freshUntil(),
+    freshUntil: (lookupKeys) => cache.freshUntil(lookupKeys),
     async invalidate() {
       cache.invalidate();
       const bumped = BigInt(await state.bumpPriceGeneration());
