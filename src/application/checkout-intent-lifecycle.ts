@@ -8,6 +8,8 @@ import {
   markPaid,
   markProvisioningError,
   markStalled,
+  reopen,
+  stalledCutoff,
   type CheckoutIntent,
   type CheckoutIntentState,
 } from '../domain/checkout-intent.ts';
@@ -55,7 +57,7 @@ export function makeMarkStalledIntents(
 ): MarkStalledIntents {
   assertTransition('paid', 'errored_fulfillment_stalled');
   return async (now = deps.clock.now(), stalledSeconds = deps.stalledFulfillmentSeconds) =>
-    deps.intents.markStalledPaid(new Date(now.getTime() - stalledSeconds * 1000), stalledMessage(stalledSeconds), now);
+    deps.intents.markStalledPaid(stalledCutoff(now, stalledSeconds), stalledMessage(stalledSeconds), now);
 }
 
 function applyTransition(intent: CheckoutIntent, request: TransitionRequest, now: Date, reservationMinutes: number): CheckoutIntent {
@@ -75,13 +77,6 @@ function applyTransition(intent: CheckoutIntent, request: TransitionRequest, now
     case 'created':
       return reopen(intent, now, reservationMinutes);
   }
-}
-
-/** expired → created starts a fresh reservation; the unique indexes refuse it if another intent is active. */
-export function reopen(intent: CheckoutIntent, now: Date, reservationMinutes: number): CheckoutIntent {
-  assertTransition(intent.state, 'created');
-  if (intent.state === 'created') return intent;
-  return { ...intent, state: 'created', expiresAt: new Date(now.getTime() + reservationMinutes * 60_000), modified: now };
 }
 
 function errorMessage(error: string | null | undefined): string {

@@ -5,6 +5,8 @@ import {
   TEAMS_PRODUCT_ID,
   TooManyOpenIntentsError,
   planCreateOrUpdate,
+  planOpensIntent,
+  repostTakesReservation,
   reservationKey,
   reservationSought,
   validateCreateIntentRequest,
@@ -78,19 +80,17 @@ export function makeCreateOrUpdateIntent(deps: CreateOrUpdateIntentDeps): Create
       const latest = await intents.latestForProduct(valid.userId, valid.stripeProductId);
       const existing = latest && (await intents.findByUuid(latest.uuid, { forUpdate: true }));
 
-      // Only a new or (re)opened intent takes a reservation; paid, fulfilled and errored ones are decided without it.
       let slugHeldByOtherUser = false;
-      if (!existing || existing.state === 'created' || existing.state === 'expired') {
+      if (repostTakesReservation(existing)) {
         const sought = reservationSought(existing, valid);
         await locks.lockReservations(reservationKeys(sought));
         await intents.releaseLapsedReservations(sought, now);
         slugHeldByOtherUser = await intents.isReservedByAnotherUser(valid.userId, sought, now);
       }
 
-      const plan = planCreateOrUpdate(existing, request, { now, reservationMinutes: deps.reservationMinutes, slugHeldByOtherUser });
-      // A new intent, or an expired one reopened, is one more open intent (the user's lock makes the count exact).
-      const opensOne = plan.action === 'create' || (plan.action === 'update' && plan.intent.state !== 'created');
-      if (opensOne && (await intents.countOpen(valid.userId)) >= deps.maxOpenIntentsPerUser) {
+      const plan = planCreateOrUpdate(existing, valid, { now, reservationMinutes: deps.reservationMinutes, slugHeldByOtherUser });
+      // The user's lock makes the count exact.
+      if (planOpensIntent(plan) && (await intents.countOpen(valid.userId)) >= deps.maxOpenIntentsPerUser) {
         throw new TooManyOpenIntentsError(deps.maxOpenIntentsPerUser);
       }
       switch (plan.action) {

@@ -3,10 +3,9 @@ import {
   PaidIntentMismatchError,
   SESSION_METADATA_KEYS,
   TEAMS_PRODUCT_ID,
-  assertTransition,
   checkSessionPaysIntent,
   isErroredState,
-  markPaid,
+  markPaidByPayment,
   recordCheckoutError,
   releaseSession,
   type CheckoutIntent,
@@ -84,7 +83,7 @@ export async function applyPayment(
           return { outcome: 'payment_refused', intentUuid, reason: verdict.reason };
         }
         const payment = { sessionId: session.id, customerId: session.customerId };
-        const paid = markPaid(reopenedIfExpired(intent), payment, now);
+        const paid = markPaidByPayment(intent, payment, now);
         if (paid === intent) return { outcome: 'already_paid', intentUuid };
         await intents.update(paid);
         return { outcome: intent.state === 'paid' ? 'already_paid' : 'marked_paid', intentUuid };
@@ -126,14 +125,4 @@ async function expectedPrice(deps: CheckoutPaymentDeps, intent: CheckoutIntent):
     return { known: false, reason: "the academy's price belongs to another product" };
   }
   return { known: true, unitAmount: price.unitAmount, currency: price.currency };
-}
-
-/**
- * The money has moved even if the expire job got there first: expired → created → paid, both legal
- * transitions (docs/decisions/0007-intent-concurrency.md). The partial unique index still has the last word.
- */
-function reopenedIfExpired(intent: CheckoutIntent): CheckoutIntent {
-  if (intent.state !== 'expired') return intent;
-  assertTransition('expired', 'created');
-  return { ...intent, state: 'created' };
 }

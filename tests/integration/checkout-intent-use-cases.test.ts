@@ -147,7 +147,7 @@ t.test('create or update', async (t) => {
   });
 
   t.test('an invalid request is refused before anything is written', async (t) => {
-    await t.rejects(create({ userId: 'u1', quantity: 0 }), { code: 'checkout_intent.invalid_request', field: 'quantity' });
+    await t.rejects(create({ userId: 'u1', quantity: 1, country: 'USA' }), { code: 'checkout_intent.invalid_request', field: 'country' });
     await t.rejects(create({ userId: 'u1', quantity: 1, enterpriseSlug: 'acme' }), { code: 'checkout_intent.invalid_request', field: 'enterprise_name' });
     t.equal((await useCases.intents.list({ limit: 10, offset: 0 })).total, 0, 'nothing stored');
   });

@@ -127,6 +127,31 @@ t.test('create', async (t) => {
     t.same(Object.keys(res.json()), ['country']);
   });
 
+  // The body schema is the one check of the body's shape (the domain checks the rules only): each of these is a 400
+  // naming its field from the schema, never a database error.
+  t.test('a body of the wrong shape is 400 naming the field, and nothing is stored', async (t) => {
+    const headers = await bearer({ user_id: 'u1' });
+    const long = 'a'.repeat(256);
+    const wrongShapes: ReadonlyArray<[string, Record<string, unknown>]> = [
+      ['quantity', { quantity: 0 }],
+      ['quantity', { quantity: -1 }],
+      ['quantity', { quantity: 1.5 }],
+      ['quantity', { quantity: 2 ** 31 }],
+      ['quantity', { quantity: 'many' }],
+      ['enterprise_slug', { quantity: 1, enterprise_slug: 'a b', enterprise_name: 'A' }],
+      ['enterprise_slug', { quantity: 1, enterprise_slug: long, enterprise_name: 'A' }],
+      ['enterprise_name', { quantity: 1, enterprise_slug: 'a', enterprise_name: long }],
+      ['stripe_product_id', { quantity: 1, stripe_product_id: long }],
+      ['terms_metadata', { quantity: 1, terms_metadata: ['v1'] }],
+    ];
+    for (const [field, payload] of wrongShapes) {
+      const res = await app.inject({ method: 'POST', url: BASE, headers, payload });
+      t.equal(res.statusCode, 400, `${JSON.stringify(payload).slice(0, 60)} → 400`);
+      t.same(Object.keys(res.json()), [field], `naming ${field}`);
+    }
+    t.equal((await useCases.intents.list({ limit: 10, offset: 0 })).total, 0, 'nothing stored');
+  });
+
   t.test('a slug held by another user is 409 slug_reservation', async (t) => {
     await insertIntent(db, { user_id: 'u2', stripe_product_id: '', enterprise_slug: 'acme', enterprise_name: 'Acme' });
     const res = await app.inject({ method: 'POST', url: BASE, headers: await bearer({ user_id: 'u1' }), payload: { quantity: 1, enterprise_slug: 'acme', enterprise_name: 'Other' } });

@@ -6,16 +6,26 @@ import {
   InvalidTransitionError,
   assertTransition,
   canTransition,
+  decideRepost,
   expire,
+  holdsEnterpriseReservation,
   isActive,
+  isCurrent,
   isExpired,
+  isStalled,
   isTeamsIntent,
   markBackofficeError,
   markFulfilled,
   markPaid,
+  markPaidByPayment,
   markProvisioningError,
   markStalled,
   planCreateOrUpdate,
+  planOpensIntent,
+  reopen,
+  repostTakesReservation,
+  stalledCutoff,
+  validateCreateIntentRequest,
 } from '../../src/domain/checkout-intent.ts';
 import type { CheckoutIntent, CheckoutIntentState, CreateIntentRequest } from '../../src/domain/checkout-intent.ts';
 import { sampleIntent } from '../helpers/intent-fixture.ts';
@@ -31,6 +41,9 @@ function request(overrides: Partial<CreateIntentRequest> = {}): CreateIntentRequ
 }
 
 const context = { now: NOW, reservationMinutes: RESERVATION_MINUTES, slugHeldByOtherUser: false };
+/** planCreateOrUpdate on a request validateCreateIntentRequest has checked, as the use case calls it. */
+const planFor = (existing: CheckoutIntent | null, raw: CreateIntentRequest, ctx: typeof context = context) =>
+  planCreateOrUpdate(existing, validateCreateIntentRequest(raw), ctx);
 
 // The spec §5 table, written out again here so the test does not just echo the implementation.
 const SPEC_TABLE: Record<CheckoutIntentState, CheckoutIntentState[]> = {
@@ -92,6 +105,82 @@ t.test('isExpired', async (t) => {
   });
   t.test('a paid intent past its reservation is not expired', async (t) => {
     t.equal(isExpired(intent({ state: 'paid', expiresAt: EARLIER }), NOW), false, 'payment ends the reservation clock');
+  });
+});
+
+t.test('the other time rules build on isExpired', async (t) => {
+  const later = new Date(NOW.getTime() + 1);
+  t.test('current: created inside its reservation, or paid whatever its expires_at', async (t) => {
+    t.equal(isCurrent(intent({ expiresAt: later }), NOW), true, 'created, one millisecond left');
+    t.equal(isCurrent(intent({ expiresAt: NOW }), NOW), false, 'created, expires_at == now');
+    t.equal(isCurrent(intent({ state: 'paid', expiresAt: EARLIER }), NOW), true, 'paid past its reservation');
+    for (const state of ['fulfilled', 'expired', 'errored_backoffice'] as const) {
+      t.equal(isCurrent(intent({ state, expiresAt: later }), NOW), false, `${state} is not current`);
+    }
+    t.equal(isCurrent(intent({ state: 'fulfilled', stripeProductId: '', expiresAt: later }), NOW), false, 'nor a fulfilled Teams intent');
+  });
+  t.test('holding a reservation: anything but expired, or created past expires_at', async (t) => {
+    t.equal(holdsEnterpriseReservation(intent({ expiresAt: later }), NOW), true, 'a live created intent');
+    t.equal(holdsEnterpriseReservation(intent({ expiresAt: NOW }), NOW), false, 'a lapsed created intent');
+    t.equal(holdsEnterpriseReservation(intent({ state: 'expired', expiresAt: later }), NOW), false, 'an expired intent');
+    for (const state of ['paid', 'fulfilled', 'errored_provisioning'] as const) {
+      t.equal(holdsEnterpriseReservation(intent({ state, expiresAt: EARLIER }), NOW), true, `${state}, whatever its expires_at`);
+    }
+  });
+  t.test('stalled: paid and untouched since the cutoff, inclusive', async (t) => {
+    const cutoff = stalledCutoff(NOW, 180);
+    t.same(cutoff, new Date(NOW.getTime() - 180_000), 'the cutoff is STALLED_FULFILLMENT_SECONDS before now');
+    t.equal(isStalled(intent({ state: 'paid', modified: cutoff }), cutoff), true, 'modified exactly at the cutoff');
+    t.equal(isStalled(intent({ state: 'paid', modified: new Date(cutoff.getTime() + 1) }), cutoff), false, 'one millisecond later');
+    t.equal(isStalled(intent({ state: 'created', modified: EARLIER }), cutoff), false, 'only paid intents stall');
+  });
+});
+
+t.test('reopening', async (t) => {
+  t.test('expired → created starts a fresh reservation from now', async (t) => {
+    const reopened = reopen(intent({ state: 'expired', expiresAt: EARLIER }), NOW, RESERVATION_MINUTES);
+    t.equal(reopened.state, 'created', 'created again');
+    t.same(reopened.expiresAt, new Date('2025-03-02T12:00:00.000Z'), 'reserved 1440 minutes from now');
+    t.same(reopened.modified, NOW, 'modified is now');
+  });
+  t.test('a created intent is returned as it is', async (t) => {
+    const open = intent();
+    t.equal(reopen(open, NOW, RESERVATION_MINUTES), open, 'the very same object');
+  });
+  t.test('any other state cannot be reopened', async (t) => {
+    t.throws(() => reopen(intent({ state: 'fulfilled' }), NOW, RESERVATION_MINUTES), { code: 'checkout_intent.invalid_transition' }, 'refused');
+  });
+  t.test('a proven payment marks an expired intent paid (expired → created → paid), keeping its expires_at', async (t) => {
+    const paid = markPaidByPayment(intent({ state: 'expired', expiresAt: EARLIER }), { sessionId: 'cs_1' }, NOW);
+    t.equal(paid.state, 'paid', 'paid');
+    t.same(paid.expiresAt, EARLIER, 'no new reservation: the payment ends it');
+    t.equal(paid.stripeCheckoutSessionId, 'cs_1', 'session recorded');
+  });
+  t.test('a proven payment of a created or paid intent is markPaid', async (t) => {
+    const paid = intent({ state: 'paid', stripeCheckoutSessionId: 'cs_1' });
+    t.equal(markPaidByPayment(paid, { sessionId: 'cs_1' }, NOW), paid, 'a replay changes nothing');
+    t.throws(() => markPaidByPayment(intent({ state: 'fulfilled' }), { sessionId: 'cs_1' }, NOW), { code: 'checkout_intent.invalid_transition' }, 'fulfilled is refused');
+  });
+  t.test('what a re-post does with the latest intent, and which of those take a reservation and open one more intent', async (t) => {
+    const cases: Array<[CheckoutIntentState | null, string, boolean]> = [
+      [null, 'create', true],
+      ['created', 'reopen', true],
+      ['expired', 'reopen', true],
+      ['paid', 'return_unchanged', false],
+      ['fulfilled', 'return_unchanged', false],
+      ['errored_backoffice', 'refuse_failed', false],
+      ['errored_fulfillment_stalled', 'refuse_failed', false],
+      ['errored_provisioning', 'refuse_failed', false],
+    ];
+    for (const [state, decision, takesReservation] of cases) {
+      const existing = state === null ? null : intent({ state });
+      t.equal(decideRepost(existing), decision, `${state ?? 'no intent'} → ${decision}`);
+      t.equal(repostTakesReservation(existing), takesReservation, `${state ?? 'no intent'} ${takesReservation ? 'takes' : 'does not take'} a reservation`);
+    }
+    t.equal(planOpensIntent(planFor(null, request())), true, 'a new intent opens one');
+    t.equal(planOpensIntent(planFor(intent({ state: 'expired' }), request())), true, 'an expired one reopened opens one');
+    t.equal(planOpensIntent(planFor(intent({ expiresAt: EARLIER }), request())), false, 'a created one (even lapsed) is already open');
+    t.equal(planOpensIntent(planFor(intent({ state: 'paid' }), request())), false, 'a paid one returned unchanged opens none');
   });
 });
 
@@ -182,7 +271,7 @@ t.test('the other transitions', async (t) => {
 
 t.test('planCreateOrUpdate', async (t) => {
   t.test('with no existing intent it plans a new created intent', async (t) => {
-    const plan = planCreateOrUpdate(null, request({ enterpriseSlug: 'acme', enterpriseName: 'Acme', country: 'fr' }), context);
+    const plan = planFor(null, request({ enterpriseSlug: 'acme', enterpriseName: 'Acme', country: 'fr' }), context);
     if (plan.action !== 'create') return t.fail(`expected create, got ${plan.action}`);
     t.equal(plan.fields.state, 'created', 'state is created');
     t.equal(plan.fields.quantity, 7, 'quantity from the request');
@@ -192,11 +281,11 @@ t.test('planCreateOrUpdate', async (t) => {
     t.same(plan.fields.termsMetadata, {}, 'terms default to an empty object');
   });
   t.test('without a product id it plans a Teams intent', async (t) => {
-    const plan = planCreateOrUpdate(null, { userId: '42', quantity: 1 }, context);
+    const plan = planFor(null, { userId: '42', quantity: 1 });
     t.equal(plan.action === 'create' && plan.fields.stripeProductId, '', 'product id is empty');
   });
   t.test('an expired intent for the same product is reopened as created', async (t) => {
-    const plan = planCreateOrUpdate(intent({ state: 'expired', expiresAt: EARLIER }), request(), context);
+    const plan = planFor(intent({ state: 'expired', expiresAt: EARLIER }), request(), context);
     if (plan.action !== 'update') return t.fail(`expected update, got ${plan.action}`);
     t.equal(plan.fields.state, 'created', 'state back to created');
     t.equal(plan.fields.quantity, 7, 'new quantity');
@@ -204,26 +293,26 @@ t.test('planCreateOrUpdate', async (t) => {
     t.same(plan.fields.modified, NOW, 'modified is now');
   });
   t.test('a created intent past expires_at is reopened too', async (t) => {
-    const plan = planCreateOrUpdate(intent({ expiresAt: EARLIER }), request(), context);
+    const plan = planFor(intent({ expiresAt: EARLIER }), request(), context);
     t.equal(plan.action, 'update', 'reopened');
   });
   t.test('a paid intent is returned unchanged', async (t) => {
     const paid = intent({ state: 'paid' });
-    t.same(planCreateOrUpdate(paid, request(), context), { action: 'return_unchanged', intent: paid }, 'unchanged');
+    t.same(planFor(paid, request(), context), { action: 'return_unchanged', intent: paid }, 'unchanged');
   });
   t.test('a fulfilled intent is returned unchanged', async (t) => {
     const done = intent({ state: 'fulfilled' });
-    t.same(planCreateOrUpdate(done, request(), context), { action: 'return_unchanged', intent: done }, 'unchanged');
+    t.same(planFor(done, request(), context), { action: 'return_unchanged', intent: done }, 'unchanged');
   });
   t.test('a paid intent is returned unchanged even when the slug is now held by someone else', async (t) => {
     const paid = intent({ state: 'paid' });
-    const plan = planCreateOrUpdate(paid, request(), { ...context, slugHeldByOtherUser: true });
+    const plan = planFor(paid, request(), { ...context, slugHeldByOtherUser: true });
     t.equal(plan.action, 'return_unchanged', 'the purchase wins');
   });
   for (const state of ['errored_backoffice', 'errored_fulfillment_stalled', 'errored_provisioning'] as const) {
     t.test(`an ${state} intent is a failed_exists conflict`, async (t) => {
       t.throws(
-        () => planCreateOrUpdate(intent({ state }), request(), context),
+        () => planFor(intent({ state }), request(), context),
         { code: 'checkout_intent.failed_exists' },
         'refused',
       );
@@ -231,13 +320,13 @@ t.test('planCreateOrUpdate', async (t) => {
   }
   t.test("a slug held by another user's intent is a slug_reservation conflict", async (t) => {
     t.throws(
-      () => planCreateOrUpdate(null, request({ enterpriseSlug: 'acme', enterpriseName: 'Acme' }), { ...context, slugHeldByOtherUser: true }),
+      () => planFor(null, request({ enterpriseSlug: 'acme', enterpriseName: 'Acme' }), { ...context, slugHeldByOtherUser: true }),
       { code: 'checkout_intent.slug_reservation' },
       'refused',
     );
   });
   t.test('a partial update keeps the omitted fields', async (t) => {
-    const plan = planCreateOrUpdate(intent(), request({ quantity: 9 }), context);
+    const plan = planFor(intent(), request({ quantity: 9 }), context);
     if (plan.action !== 'update') return t.fail(`expected update, got ${plan.action}`);
     t.equal(plan.fields.quantity, 9, 'quantity replaced');
     t.equal(plan.fields.enterpriseSlug, 'acme', 'slug kept');
@@ -245,7 +334,7 @@ t.test('planCreateOrUpdate', async (t) => {
     t.equal(plan.fields.country, 'US', 'country kept');
   });
   t.test('given fields replace the old ones', async (t) => {
-    const plan = planCreateOrUpdate(intent(), request({ enterpriseSlug: 'beta', enterpriseName: ' Beta ', country: 'de' }), context);
+    const plan = planFor(intent(), request({ enterpriseSlug: 'beta', enterpriseName: ' Beta ', country: 'de' }), context);
     if (plan.action !== 'update') return t.fail(`expected update, got ${plan.action}`);
     t.equal(plan.fields.enterpriseSlug, 'beta', 'slug replaced');
     t.equal(plan.fields.enterpriseName, 'Beta', 'name replaced and trimmed');
@@ -253,54 +342,50 @@ t.test('planCreateOrUpdate', async (t) => {
   });
   t.test('terms metadata is shallow-merged into the old terms', async (t) => {
     const existing = intent({ termsMetadata: { accepted: 'v1', locale: 'en' } });
-    const plan = planCreateOrUpdate(existing, request({ termsMetadata: { accepted: 'v2', marketing: true } }), context);
+    const plan = planFor(existing, request({ termsMetadata: { accepted: 'v2', marketing: true } }), context);
     if (plan.action !== 'update') return t.fail(`expected update, got ${plan.action}`);
     t.same(plan.fields.termsMetadata, { accepted: 'v2', locale: 'en', marketing: true }, 'new keys win, old keys kept');
   });
   t.test('a slug without a name is an invalid request', async (t) => {
     t.throws(
-      () => planCreateOrUpdate(null, request({ enterpriseSlug: 'acme' }), context),
+      () => planFor(null, request({ enterpriseSlug: 'acme' }), context),
       { code: 'checkout_intent.invalid_request', field: 'enterprise_name' },
       'refused, naming the missing field',
     );
   });
   t.test('a name without a slug is an invalid request', async (t) => {
     t.throws(
-      () => planCreateOrUpdate(null, request({ enterpriseName: 'Acme' }), context),
+      () => planFor(null, request({ enterpriseName: 'Acme' }), context),
       { code: 'checkout_intent.invalid_request', field: 'enterprise_slug' },
       'refused, naming the missing field',
     );
   });
-  t.test('the request is validated before the existing intent is looked at', async (t) => {
-    t.throws(
-      () => planCreateOrUpdate(intent({ state: 'paid' }), request({ quantity: 0 }), context),
-      { code: 'checkout_intent.invalid_request', field: 'quantity' },
-      'quantity 0 refused even for a paid intent',
-    );
-  });
-  for (const quantity of [0, -1, 1.5, Number.NaN, 2 ** 31]) {
-    t.test(`quantity ${quantity} is an invalid request`, async (t) => {
-      t.throws(() => planCreateOrUpdate(null, request({ quantity }), context), { code: 'checkout_intent.invalid_request', field: 'quantity' }, 'refused');
-    });
-  }
   for (const country of ['USA', 'U', '1A', '']) {
     t.test(`country ${JSON.stringify(country)} is an invalid request`, async (t) => {
-      t.throws(() => planCreateOrUpdate(null, request({ country }), context), { code: 'checkout_intent.invalid_request', field: 'country' }, 'refused');
+      t.throws(() => validateCreateIntentRequest(request({ country })), { code: 'checkout_intent.invalid_request', field: 'country' }, 'refused');
     });
   }
-  t.test('a slug with spaces is an invalid request', async (t) => {
-    t.throws(
-      () => planCreateOrUpdate(null, request({ enterpriseSlug: 'a b', enterpriseName: 'A' }), context),
-      { code: 'checkout_intent.invalid_request', field: 'enterprise_slug' },
-      'refused',
-    );
+  t.test('a blank or control-character name is an invalid request; a name is trimmed', async (t) => {
+    for (const enterpriseName of ['   ', 'Evil\u0007Co']) {
+      t.throws(
+        () => validateCreateIntentRequest(request({ enterpriseSlug: 'acme', enterpriseName })),
+        { code: 'checkout_intent.invalid_request', field: 'enterprise_name' },
+        `${JSON.stringify(enterpriseName)} refused`,
+      );
+    }
+    t.same(validateCreateIntentRequest(request({ enterpriseSlug: 'acme', enterpriseName: ' Acme ' })).enterprise, { slug: 'acme', name: 'Acme' }, 'trimmed');
+  });
+  t.test('a blank user and a product id with surrounding spaces are invalid requests', async (t) => {
+    t.throws(() => validateCreateIntentRequest(request({ userId: ' ' })), { code: 'checkout_intent.invalid_request', field: 'user_id' }, 'blank user');
+    t.throws(() => validateCreateIntentRequest(request({ stripeProductId: ' prod_a' })), { code: 'checkout_intent.invalid_request', field: 'stripe_product_id' }, 'spaces');
+  });
+  t.test('terms metadata over 50 keys or 4 KB is an invalid request', async (t) => {
+    const manyKeys = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i]));
+    t.throws(() => validateCreateIntentRequest(request({ termsMetadata: manyKeys })), { code: 'checkout_intent.invalid_request', field: 'terms_metadata' }, '51 keys');
+    t.throws(() => validateCreateIntentRequest(request({ termsMetadata: { a: 'é'.repeat(2_100) } })), { code: 'checkout_intent.invalid_request', field: 'terms_metadata' }, '4.2 KB in UTF-8');
   });
   t.test("passing another user's intent as the existing one is a programming error", async (t) => {
-    t.throws(() => planCreateOrUpdate(intent({ userId: '99' }), request(), context), /another user or product/, 'throws');
-  });
-  t.test('terms metadata that is an array is an invalid request', async (t) => {
-    const termsMetadata = [] as unknown as CreateIntentRequest['termsMetadata'];
-    t.throws(() => planCreateOrUpdate(null, request({ termsMetadata }), context), { code: 'checkout_intent.invalid_request', field: 'terms_metadata' }, 'refused');
+    t.throws(() => planFor(intent({ userId: '99' }), request(), context), /another user or product/, 'throws');
   });
 });
 

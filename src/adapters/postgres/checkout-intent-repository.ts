@@ -1,9 +1,9 @@
-import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { CheckoutIntentRepository } from '../../application/ports/checkout-intent-repository.ts';
 import { UUID_PATTERN } from '../../domain/shapes.ts';
 import {
-  ACTIVE_STATES_ACADEMY,
   ActiveIntentConflictError,
+  CURRENT_STATES,
   SlugReservationError,
   isCheckoutIntentState,
   type CheckoutIntent,
@@ -16,6 +16,23 @@ import type { CheckoutIntentRow } from './tables/checkout-intents.ts';
 
 
 type IntentSelect = SelectQueryBuilder<Database, 'checkout_intents', CheckoutIntentRow>;
+type IntentExpressions = ExpressionBuilder<Database, 'checkout_intents'>;
+
+// The SQL translations of the domain's time rules (src/domain/checkout-intent/lifetime.ts), one each; the
+// contract suite holds them to the domain's functions at every boundary.
+
+/** isExpired(intent, now): created, and expires_at <= now (the reservation is half-open). */
+const isExpired = (now: Date) => (eb: IntentExpressions): Expression<SqlBool> =>
+  eb.and([eb('state', '=', 'created'), eb('expires_at', '<=', now)]);
+/** isCurrent(intent, now): a current state, and not expired. */
+const isCurrent = (now: Date) => (eb: IntentExpressions): Expression<SqlBool> =>
+  eb.and([eb('state', 'in', [...CURRENT_STATES]), eb.not(isExpired(now)(eb))]);
+/** holdsEnterpriseReservation(intent, now): neither expired nor expired by time. */
+const holdsEnterpriseReservation = (now: Date) => (eb: IntentExpressions): Expression<SqlBool> =>
+  eb.and([eb('state', '<>', 'expired'), eb.not(isExpired(now)(eb))]);
+/** isStalled(intent, cutoff): paid, and modified <= cutoff. */
+const isStalled = (cutoff: Date) => (eb: IntentExpressions): Expression<SqlBool> =>
+  eb.and([eb('state', '=', 'paid'), eb('modified', '<=', cutoff)]);
 
 /** CheckoutIntentRepository over `checkout_intents`; `db` may be a transaction. */
 export function postgresCheckoutIntentRepository(db: Kysely<Database>): CheckoutIntentRepository {
@@ -24,11 +41,7 @@ export function postgresCheckoutIntentRepository(db: Kysely<Database>): Checkout
 
   return {
     async current({ userId, enterpriseSlug, stripeProductId, now }) {
-      let query = selectAll()
-        .where('user_id', '=', userId)
-        .where('state', 'in', [...ACTIVE_STATES_ACADEMY])
-        // A created intent past its reservation is not current; a paid one is, whatever its expires_at.
-        .where((eb) => eb.or([eb('state', '<>', 'created'), eb('expires_at', '>', now)]));
+      let query = selectAll().where('user_id', '=', userId).where(isCurrent(now));
       if (enterpriseSlug !== undefined) query = query.where('enterprise_slug', '=', enterpriseSlug);
       if (stripeProductId !== undefined) query = query.where('stripe_product_id', '=', stripeProductId);
       const row = await newestFirst(query).limit(1).executeTakeFirst();
@@ -73,8 +86,7 @@ export function postgresCheckoutIntentRepository(db: Kysely<Database>): Checkout
         .selectFrom('checkout_intents')
         .select('id')
         .where('user_id', '<>', userId)
-        .where('state', '<>', 'expired')
-        .where((eb) => eb.or([eb('state', '<>', 'created'), eb('expires_at', '>', now)]))
+        .where(holdsEnterpriseReservation(now))
         .where((eb) => eb.or(holds))
         .limit(1)
         .executeTakeFirst();
@@ -87,8 +99,7 @@ export function postgresCheckoutIntentRepository(db: Kysely<Database>): Checkout
       const result = await db
         .updateTable('checkout_intents')
         .set({ state: 'expired', modified: now })
-        .where('state', '=', 'created')
-        .where('expires_at', '<=', now)
+        .where(isExpired(now))
         .where((eb) => eb.or(holds))
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
@@ -143,8 +154,7 @@ export function postgresCheckoutIntentRepository(db: Kysely<Database>): Checkout
       let query = db
         .updateTable('checkout_intents')
         .set({ state: 'expired', modified: now })
-        .where('state', '=', 'created')
-        .where('expires_at', '<=', now);
+        .where(isExpired(now));
       if (userId !== undefined) query = query.where('user_id', '=', userId);
       const result = await query.executeTakeFirst();
       return Number(result.numUpdatedRows);
@@ -154,8 +164,7 @@ export function postgresCheckoutIntentRepository(db: Kysely<Database>): Checkout
       const result = await db
         .updateTable('checkout_intents')
         .set({ state: 'errored_fulfillment_stalled', last_provisioning_error: message, modified: now })
-        .where('state', '=', 'paid')
-        .where('modified', '<=', modifiedBefore)
+        .where(isStalled(modifiedBefore))
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
     },

@@ -6,7 +6,7 @@ export interface CurrentIntentQuery {
   readonly enterpriseSlug?: string | undefined;
   /** '' = Teams only; undefined = any product. */
   readonly stripeProductId?: string | undefined;
-  /** Created intents whose `expiresAt <= now` are not current. */
+  /** The time isCurrent() is judged at. */
   readonly now: Date;
 }
 
@@ -23,11 +23,14 @@ export interface IntentPage {
 }
 
 /**
- * Reads and writes checkout intents. Writes that would break a §5 uniqueness rule throw
- * ActiveIntentConflictError (the database refuses them, whatever the caller checked).
+ * Reads and writes checkout intents. Writes that would break a §5 uniqueness rule throw ActiveIntentConflictError
+ * (one active intent per user and product, see isActive()), or SlugReservationError (one user per enterprise slug or
+ * name, any state but expired): the database refuses them, whatever the caller checked. The time rules (what is
+ * expired, current, holding a reservation, stalled) are the domain's (checkout-intent/lifetime.ts); every method
+ * that selects by them selects exactly what those functions say.
  */
 export interface CheckoutIntentRepository {
-  /** §5 `for_user`: newest (created, then id) created-or-paid intent matching the filters. */
+  /** §5 `for_user`: the newest (created, then id) intent matching the filters that isCurrent() at `now`. */
   current(query: CurrentIntentQuery): Promise<CheckoutIntent | null>;
   /** The user's newest intent for this product in any state: the one create-or-update works on. */
   latestForProduct(userId: string, stripeProductId: string): Promise<CheckoutIntent | null>;
@@ -35,14 +38,14 @@ export interface CheckoutIntentRepository {
   findByUuid(uuid: string, options?: { readonly forUpdate?: boolean }): Promise<CheckoutIntent | null>;
   /** Newest first. */
   list(query: IntentListQuery): Promise<IntentPage>;
-  /** Another user's intent that is neither expired nor created-past-expiry holds this slug or name (compared as people read them). */
+  /** Another user's intent that holdsEnterpriseReservation() at `now` holds this slug or name (compared as people read them). */
   isReservedByAnotherUser(
     userId: string,
     reservation: { readonly enterpriseSlug: string | null; readonly enterpriseName: string | null },
     now: Date,
   ): Promise<boolean>;
   /**
-   * created → expired for any user's intents past `expiresAt` that hold this slug or name (compared as
+   * created → expired for any user's intents that isExpired() at `now` and hold this slug or name (compared as
    * people read them): a lapsed reservation must not keep blocking the database's one-holder rule.
    */
   releaseLapsedReservations(
@@ -59,9 +62,9 @@ export interface CheckoutIntentRepository {
   insert(fields: NewCheckoutIntent, now: Date): Promise<CheckoutIntent>;
   /** Writes every mutable field of `intent` (by id) and returns the stored row. */
   update(intent: CheckoutIntent): Promise<CheckoutIntent>;
-  /** created → expired for intents with `expiresAt <= now` (only this user's when given); returns the count. */
+  /** created → expired for the intents that isExpired() at `now` (only this user's when given); returns the count. */
   expireCreated(now: Date, userId?: string): Promise<number>;
-  /** paid → errored_fulfillment_stalled for intents not modified since `modifiedBefore`; returns the count. */
+  /** paid → errored_fulfillment_stalled for the intents that isStalled() at the cutoff `modifiedBefore`; returns the count. */
   markStalledPaid(modifiedBefore: Date, message: string, now: Date): Promise<number>;
   /** How many intents are in each state (states without intents are absent). */
   countByState(): Promise<ReadonlyMap<string, number>>;

@@ -1,6 +1,6 @@
 import { ConflictError } from '../errors.ts';
 import type { CheckoutIntent } from './intent.ts';
-import { isExpired } from './intent.ts';
+import { isExpired } from './lifetime.ts';
 
 /** The intent cannot be paid now: not `created`, past its reservation, or a payment of it is complete or processing. */
 export class IntentNotPayableError extends ConflictError {

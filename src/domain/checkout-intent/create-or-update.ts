@@ -1,8 +1,7 @@
-import { MAX_INT32 } from '../shapes.ts';
-import { SLUG_PATTERN } from '../sync/slug.ts';
 import { FailedIntentExistsError, InvalidCheckoutIntentRequestError, SlugReservationError } from './errors.ts';
 import type { CheckoutIntent, NewCheckoutIntent, TermsMetadata } from './intent.ts';
 import { TEAMS_PRODUCT_ID } from './intent.ts';
+import { reservationEnd } from './lifetime.ts';
 import { isErroredState } from './states.ts';
 
 /** A create-or-update request as the use case receives it; null and undefined both mean "omitted". */
@@ -17,7 +16,7 @@ export interface CreateIntentRequest {
   readonly stripeProductId?: string | undefined;
 }
 
-/** The request after validation: country upper-cased, name trimmed, product defaulted. */
+/** The request after validateCreateIntentRequest: country upper-cased, name trimmed, product defaulted. */
 export interface ValidCreateIntentRequest {
   readonly userId: string;
   readonly quantity: number;
@@ -50,23 +49,24 @@ export const MAX_TERMS_METADATA_BYTES = 4_096;
 export const MAX_TERMS_METADATA_KEYS = 50;
 const COUNTRY = /^[A-Za-z]{2}$/;
 const CONTROL = /\p{Cc}/u;
-const MAX_TEXT = 255;
-// Postgres `integer`: a larger quantity would fail in the database as a 500, not a 400.
-const MAX_QUANTITY = MAX_INT32;
 
-/** Throws InvalidCheckoutIntentRequestError (`checkout_intent.invalid_request`) naming the first bad field. */
+/**
+ * The request's rules, checked once per request; throws InvalidCheckoutIntentRequestError
+ * (`checkout_intent.invalid_request`) naming the first field that breaks one.
+ *
+ * The shape was checked at the edge, by the HTTP body schema (CreateIntentBodySchema), and is not checked again
+ * here: quantity an integer in 1..MAX_INT32, enterprise_slug matching SLUG_PATTERN, enterprise_name and
+ * stripe_product_id at most 255 characters, terms_metadata a JSON object. The rules are what a schema does not
+ * say: a user, slug and name together, a readable name, a country code, bounded terms, a product id as written.
+ */
 export function validateCreateIntentRequest(request: CreateIntentRequest): ValidCreateIntentRequest {
-  const { quantity } = request;
-  if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
-    invalid('quantity', 'quantity must be a positive integer.');
-  }
   if (request.userId.trim() === '') invalid('user_id', 'A checkout intent needs a user.');
   return {
     userId: request.userId,
-    quantity,
+    quantity: request.quantity,
     enterprise: validateEnterprise(request.enterpriseSlug ?? null, request.enterpriseName ?? null),
     country: validateCountry(request.country ?? null),
-    termsMetadata: validateTerms(request.termsMetadata ?? null),
+    termsMetadata: request.termsMetadata === null || request.termsMetadata === undefined ? null : boundedTerms(request.termsMetadata, ''),
     stripeProductId: validateProductId(request.stripeProductId ?? TEAMS_PRODUCT_ID),
   };
 }
@@ -80,28 +80,50 @@ export function reservationSought(
   return { enterpriseSlug: existing?.enterpriseSlug ?? null, enterpriseName: existing?.enterpriseName ?? null };
 }
 
+/** What a re-post does with the user's latest intent for the product (spec §5), whatever the request says. */
+export type RepostDecision = 'create' | 'reopen' | 'return_unchanged' | 'refuse_failed';
+
 /**
- * Spec §5 create-or-update, as a pure decision on the user's latest intent for the same product.
- * The order matters: a paid or fulfilled intent wins over everything (the user already bought),
- * then a failure blocks, then the slug reservation is checked.
+ * The order matters: a paid or fulfilled intent wins over everything (the user already bought), then a failure
+ * blocks; a created intent (inside or past its reservation) or an expired one is reopened.
+ */
+export function decideRepost(existing: Pick<CheckoutIntent, 'state'> | null): RepostDecision {
+  if (!existing) return 'create';
+  if (existing.state === 'paid' || existing.state === 'fulfilled') return 'return_unchanged';
+  if (isErroredState(existing.state)) return 'refuse_failed';
+  return 'reopen';
+}
+
+/** Only a new or reopened intent takes an enterprise reservation; one returned unchanged or refused is decided without it. */
+export function repostTakesReservation(existing: Pick<CheckoutIntent, 'state'> | null): boolean {
+  const decision = decideRepost(existing);
+  return decision === 'create' || decision === 'reopen';
+}
+
+/** A new intent, or an expired one reopened, is one more open intent (what MAX_OPEN_INTENTS_PER_USER counts). */
+export function planOpensIntent(plan: CreateOrUpdatePlan): boolean {
+  return plan.action === 'create' || (plan.action === 'update' && plan.intent.state !== 'created');
+}
+
+/**
+ * Spec §5 create-or-update, as a pure decision on the user's latest intent for the same product and a request
+ * validateCreateIntentRequest has already checked; then the slug reservation is checked.
  */
 export function planCreateOrUpdate(
   existing: CheckoutIntent | null,
-  request: CreateIntentRequest,
+  valid: ValidCreateIntentRequest,
   context: PlanContext,
 ): CreateOrUpdatePlan {
-  const valid = validateCreateIntentRequest(request);
   if (existing && (existing.userId !== valid.userId || existing.stripeProductId !== valid.stripeProductId)) {
     throw new Error('planCreateOrUpdate: the existing intent belongs to another user or product.');
   }
-  if (existing && (existing.state === 'paid' || existing.state === 'fulfilled')) {
-    return { action: 'return_unchanged', intent: existing };
-  }
-  if (existing && isErroredState(existing.state)) throw new FailedIntentExistsError(existing.state);
+  const decision = decideRepost(existing);
+  if (decision === 'return_unchanged' && existing) return { action: 'return_unchanged', intent: existing };
+  if (decision === 'refuse_failed' && existing) throw new FailedIntentExistsError(existing.state);
   if (context.slugHeldByOtherUser) throw new SlugReservationError();
 
   const { now } = context;
-  const expiresAt = new Date(now.getTime() + context.reservationMinutes * 60_000);
+  const expiresAt = reservationEnd(now, context.reservationMinutes);
   const { enterpriseSlug, enterpriseName } = reservationSought(existing, valid);
   if (!existing) {
     return {
@@ -125,7 +147,6 @@ export function planCreateOrUpdate(
       },
     };
   }
-  // Only created (possibly past its reservation) or expired intents reach here: reopen as created.
   return {
     action: 'update',
     intent: existing,
@@ -146,11 +167,8 @@ function validateEnterprise(slug: string | null, name: string | null): ValidCrea
   if (slug === null && name === null) return null;
   if (slug === null) invalid('enterprise_slug', 'enterprise_slug and enterprise_name must be given together.');
   if (name === null) invalid('enterprise_name', 'enterprise_slug and enterprise_name must be given together.');
-  if (!SLUG_PATTERN.test(slug) || slug.length > MAX_TEXT) {
-    invalid('enterprise_slug', 'enterprise_slug must be letters, digits, "-" or "_" (at most 255).');
-  }
   const trimmedName = name.trim();
-  if (trimmedName === '' || trimmedName.length > MAX_TEXT || CONTROL.test(trimmedName)) {
+  if (trimmedName === '' || CONTROL.test(trimmedName)) {
     invalid('enterprise_name', 'enterprise_name must be non-blank, at most 255 characters, without control characters.');
   }
   return { slug, name: trimmedName };
@@ -161,12 +179,6 @@ function validateCountry(country: string | null): string | null {
   const trimmed = country.trim();
   if (!COUNTRY.test(trimmed)) invalid('country', 'country must be an ISO 3166-1 alpha-2 code.');
   return trimmed.toUpperCase();
-}
-
-function validateTerms(terms: TermsMetadata | null): TermsMetadata | null {
-  if (terms === null) return null;
-  if (typeof terms !== 'object' || Array.isArray(terms)) invalid('terms_metadata', 'terms_metadata must be a JSON object.');
-  return boundedTerms(terms, '');
 }
 
 /** The stored terms stay small whatever a caller sends, alone or merged over several updates. */
@@ -200,7 +212,7 @@ export function reservationKey(text: string): string {
 }
 
 function validateProductId(productId: string): string {
-  if (productId.length > MAX_TEXT || productId.trim() !== productId) {
+  if (productId.trim() !== productId) {
     invalid('stripe_product_id', 'stripe_product_id must be at most 255 characters without surrounding spaces.');
   }
   return productId;

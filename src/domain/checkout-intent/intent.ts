@@ -56,11 +56,3 @@ export function activeStatesFor(intent: Pick<CheckoutIntent, 'stripeProductId'>)
 export function isActive(intent: Pick<CheckoutIntent, 'stripeProductId' | 'state'>): boolean {
   return activeStatesFor(intent).includes(intent.state);
 }
-
-/**
- * A created intent whose reservation has run out. The reservation is the half-open interval
- * [created, expiresAt): at exactly `expiresAt` it has expired. Queries must use `expires_at <= now`.
- */
-export function isExpired(intent: Pick<CheckoutIntent, 'state' | 'expiresAt'>, now: Date): boolean {
-  return intent.state === 'created' && intent.expiresAt.getTime() <= now.getTime();
-}

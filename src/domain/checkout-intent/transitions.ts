@@ -1,5 +1,6 @@
 import { InvalidCheckoutIntentRequestError, InvalidTransitionError, PaidIntentMismatchError } from './errors.ts';
 import type { CheckoutIntent } from './intent.ts';
+import { reservationEnd } from './lifetime.ts';
 import { canTransition, type CheckoutIntentState } from './states.ts';
 
 /** Throws InvalidTransitionError (naming both states) unless §5's table allows `from → to`. */
@@ -40,6 +41,24 @@ export function markPaid(intent: CheckoutIntent, payment: PaymentReference, now:
     lastCheckoutError: intent.state === 'paid' ? intent.lastCheckoutError : null,
   };
   return unchanged(intent, next) ? intent : { ...next, modified: now };
+}
+
+/**
+ * A payment whose money has moved (a session proven to pay this intent): the intent becomes paid even when the
+ * expire job got there first — expired → created → paid, two legal transitions, without a new reservation
+ * (the payment ends it). The unique indexes still have the last word on the reopened intent.
+ */
+export function markPaidByPayment(intent: CheckoutIntent, payment: PaymentReference, now: Date): CheckoutIntent {
+  if (intent.state !== 'expired') return markPaid(intent, payment, now);
+  assertTransition('expired', 'created');
+  return markPaid({ ...intent, state: 'created' }, payment, now);
+}
+
+/** expired → created starts a fresh reservation (a created intent is returned as it is); the unique indexes refuse it if another intent is active. */
+export function reopen(intent: CheckoutIntent, now: Date, reservationMinutes: number): CheckoutIntent {
+  assertTransition(intent.state, 'created');
+  if (intent.state === 'created') return intent;
+  return { ...intent, state: 'created', expiresAt: reservationEnd(now, reservationMinutes), modified: now };
 }
 
 /** Provisioning finished; `enterpriseUuid` is the customer it created, when known. */
