@@ -7,6 +7,8 @@ import { makeCreateOrUpdateIntent, makeCurrentIntent, makeGetIntent, makeListInt
 import { makeExpireIntents, makeMarkStalledIntents, makeTransitionIntent } from '../../src/application/checkout-intent-lifecycle.ts';
 import type { Clock } from '../../src/application/ports/clock.ts';
 import type { AcademyRepository } from '../../src/application/ports/academy-repository.ts';
+import type { CheckoutIntentRepository } from '../../src/application/ports/checkout-intent-repository.ts';
+import type { UnitOfWork } from '../../src/application/ports/unit-of-work.ts';
 import { inMemoryAcademyRepository } from './in-memory-academy-repository.ts';
 
 /** A clock the test moves by hand. */
@@ -35,22 +37,24 @@ export const STALLED_SECONDS = 180;
 export const SOLD_PRODUCTS = ['prod_a', 'prod_b', 'prod_c', 'prod_d', 'prod_academy', 'prod_data', 'prod_fuzz', 'prod_1', 'prod_x', 'prod_ai'];
 export const MAX_OPEN_INTENTS = 20;
 
+export interface IntentUseCaseOptions {
+  readonly academies?: AcademyRepository;
+  readonly maxOpenIntentsPerUser?: number;
+  readonly sessions?: CreateOrUpdateIntentDeps['sessions'];
+}
+
 /** Every checkout-intent use case over the real PostgreSQL adapters, as the composition root wires them. */
-export function intentUseCases(
-  db: Kysely<Database>,
+export function intentUseCases(db: Kysely<Database>, clock: Clock, options: IntentUseCaseOptions = {}) {
+  return intentUseCasesOver({ intents: postgresCheckoutIntentRepository(db), unitOfWork: postgresUnitOfWork(db) }, clock, options);
+}
+
+/** The same use cases over any repository and unit of work (the in-memory store in unit tests). */
+export function intentUseCasesOver(
+  store: { readonly intents: CheckoutIntentRepository; readonly unitOfWork: UnitOfWork },
   clock: Clock,
-  options: {
-    readonly academies?: AcademyRepository;
-    readonly maxOpenIntentsPerUser?: number;
-    readonly sessions?: CreateOrUpdateIntentDeps['sessions'];
-  } = {},
+  options: IntentUseCaseOptions = {},
 ) {
-  const deps = {
-    intents: postgresCheckoutIntentRepository(db),
-    unitOfWork: postgresUnitOfWork(db),
-    clock,
-    reservationMinutes: RESERVATION_MINUTES,
-  };
+  const deps = { intents: store.intents, unitOfWork: store.unitOfWork, clock, reservationMinutes: RESERVATION_MINUTES };
   const academies = options.academies ?? inMemoryAcademyRepository(SOLD_PRODUCTS.map((stripeProductId) => ({ stripeProductId, name: stripeProductId })));
   return {
     ...deps,
