@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { CheckoutIntentRepository } from '../../src/application/ports/checkout-intent-repository.ts';
 import type { StripeEventLog } from '../../src/application/ports/stripe-event-log.ts';
 import type { UnitOfWork } from '../../src/application/ports/unit-of-work.ts';
-import { holdsEnterpriseReservation, isCurrent, isExpired, isStalled, type CheckoutIntent } from '../../src/domain/checkout-intent.ts';
+import {
+  awaitsSessionOutcome,
+  holdsEnterpriseReservation,
+  isCurrent,
+  isExpired,
+  isOpen,
+  isStalled,
+  type CheckoutIntent,
+} from '../../src/domain/checkout-intent.ts';
 import { UUID_PATTERN } from '../../src/domain/shapes.ts';
 import { CONSTRAINTS, copyOf, holdsReservationOf, storedRow } from './in-memory-intent-table.ts';
 import { InMemoryDatabase, databaseError, type InMemoryTable, type Transaction } from './in-memory-transactions.ts';
@@ -172,12 +180,11 @@ function repositoryIn(tx: Transaction, table: InMemoryTable<number, CheckoutInte
 
     async withSessionToReconcile(limit) {
       if (!Number.isInteger(limit) || limit < 0) throw databaseError('2201W', 'LIMIT must not be negative');
-      const candidates = rows().filter((intent) => (intent.state === 'created' || intent.state === 'expired') && intent.stripeCheckoutSessionId !== null);
-      return shuffled(candidates).slice(0, limit).map(copyOf);
+      return shuffled(rows().filter(awaitsSessionOutcome)).slice(0, limit).map(copyOf);
     },
 
     async countOpen(userId) {
-      return rows().filter((intent) => intent.userId === userId && intent.state === 'created').length;
+      return rows().filter((intent) => intent.userId === userId && isOpen(intent)).length;
     },
 
     async insert(fields, now) {

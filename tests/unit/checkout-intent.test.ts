@@ -9,8 +9,10 @@ import {
   decideRepost,
   expire,
   holdsEnterpriseReservation,
+  awaitsSessionOutcome,
   isActive,
   isCurrent,
+  isOpen,
   isExpired,
   isStalled,
   isTeamsIntent,
@@ -126,6 +128,13 @@ t.test('the other time rules build on isExpired', async (t) => {
     for (const state of ['paid', 'fulfilled', 'errored_provisioning'] as const) {
       t.equal(holdsEnterpriseReservation(intent({ state, expiresAt: EARLIER }), NOW), true, `${state}, whatever its expires_at`);
     }
+  });
+  t.test('open: created, even past its reservation; a session is reconciled while created or expired', async (t) => {
+    t.equal(isOpen(intent({ expiresAt: EARLIER })), true, 'a lapsed created intent is still open');
+    t.equal(isOpen(intent({ state: 'expired' })), false, 'an expired one is not');
+    t.equal(awaitsSessionOutcome(intent({ state: 'expired', stripeCheckoutSessionId: 'cs_1' })), true, 'an expired intent whose session may still pay it');
+    t.equal(awaitsSessionOutcome(intent({ stripeCheckoutSessionId: null })), false, 'no session, nothing to ask');
+    t.equal(awaitsSessionOutcome(intent({ state: 'paid', stripeCheckoutSessionId: 'cs_1' })), false, 'a paid one is settled');
   });
   t.test('stalled: paid and untouched since the cutoff, inclusive', async (t) => {
     const cutoff = stalledCutoff(NOW, 180);

@@ -4,6 +4,7 @@ import { UUID_PATTERN } from '../../domain/shapes.ts';
 import {
   ActiveIntentConflictError,
   CURRENT_STATES,
+  SESSION_RECONCILED_STATES,
   SlugReservationError,
   isCheckoutIntentState,
   type CheckoutIntent,
@@ -30,6 +31,11 @@ const isCurrent = (now: Date) => (eb: IntentExpressions): Expression<SqlBool> =>
 /** holdsEnterpriseReservation(intent, now): neither expired nor expired by time. */
 const holdsEnterpriseReservation = (now: Date) => (eb: IntentExpressions): Expression<SqlBool> =>
   eb.and([eb('state', '<>', 'expired'), eb.not(isExpired(now)(eb))]);
+/** isOpen(intent): created. */
+const isOpen = (eb: IntentExpressions): Expression<SqlBool> => eb('state', '=', 'created');
+/** awaitsSessionOutcome(intent): a reconciled state, holding a session (migration 0007's partial index). */
+const awaitsSessionOutcome = (eb: IntentExpressions): Expression<SqlBool> =>
+  eb.and([eb('state', 'in', [...SESSION_RECONCILED_STATES]), eb('stripe_checkout_session_id', 'is not', null)]);
 /** isStalled(intent, cutoff): paid, and modified <= cutoff. */
 const isStalled = (cutoff: Date) => (eb: IntentExpressions): Expression<SqlBool> =>
   eb.and([eb('state', '=', 'paid'), eb('modified', '<=', cutoff)]);
@@ -109,8 +115,7 @@ export function postgresCheckoutIntentRepository(db: Kysely<Database>): Checkout
       // Matches the partial index of migration 0007, so only intents holding a session are read and shuffled.
       // Expired ones too: a session can outlive its intent's reservation, and its payment reopens the intent.
       const rows = await selectAll()
-        .where('state', 'in', ['created', 'expired'])
-        .where('stripe_checkout_session_id', 'is not', null)
+        .where(awaitsSessionOutcome)
         .orderBy(sql`random()`)
         .limit(limit)
         .execute();
@@ -122,7 +127,7 @@ export function postgresCheckoutIntentRepository(db: Kysely<Database>): Checkout
         .selectFrom('checkout_intents')
         .select((eb) => eb.fn.countAll<string | number | bigint>().as('count'))
         .where('user_id', '=', userId)
-        .where('state', '=', 'created')
+        .where(isOpen)
         .executeTakeFirstOrThrow();
       return Number(count);
     },

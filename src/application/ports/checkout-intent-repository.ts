@@ -53,11 +53,11 @@ export interface CheckoutIntentRepository {
     now: Date,
   ): Promise<number>;
   /**
-   * Up to `limit` created intents holding a Checkout Session, in random order (the reconcile job: an
-   * ordered batch would re-check the same open sessions every run and never reach the rest).
+   * Up to `limit` intents that awaitsSessionOutcome(), in random order (the reconcile job: an ordered batch
+   * would re-check the same open sessions every run and never reach the rest).
    */
   withSessionToReconcile(limit: number): Promise<CheckoutIntent[]>;
-  /** How many of the user's intents are open (state created). */
+  /** How many of the user's intents are open (isOpen()). */
   countOpen(userId: string): Promise<number>;
   insert(fields: NewCheckoutIntent, now: Date): Promise<CheckoutIntent>;
   /** Writes every mutable field of `intent` (by id) and returns the stored row. */

@@ -1,7 +1,7 @@
 import { FailedIntentExistsError, InvalidCheckoutIntentRequestError, SlugReservationError } from './errors.ts';
 import type { CheckoutIntent, NewCheckoutIntent, TermsMetadata } from './intent.ts';
 import { TEAMS_PRODUCT_ID } from './intent.ts';
-import { reservationEnd } from './lifetime.ts';
+import { isOpen, reservationEnd } from './lifetime.ts';
 import { isErroredState } from './states.ts';
 
 /** A create-or-update request as the use case receives it; null and undefined both mean "omitted". */
@@ -102,7 +102,7 @@ export function repostTakesReservation(existing: Pick<CheckoutIntent, 'state'> |
 
 /** A new intent, or an expired one reopened, is one more open intent (what MAX_OPEN_INTENTS_PER_USER counts). */
 export function planOpensIntent(plan: CreateOrUpdatePlan): boolean {
-  return plan.action === 'create' || (plan.action === 'update' && plan.intent.state !== 'created');
+  return plan.action === 'create' || (plan.action === 'update' && !isOpen(plan.intent));
 }
 
 /**

@@ -5,6 +5,11 @@ import type { CheckoutIntentState } from './states.ts';
 // in-memory repository filters with them, and the PostgreSQL adapter's queries are their SQL translation, held to
 // them at every boundary by tests/contracts/checkout-intent-repository.contract.ts.
 
+/** Open: created, whether or not its reservation has run out (MAX_OPEN_INTENTS_PER_USER counts these). */
+export function isOpen(intent: Pick<CheckoutIntent, 'state'>): boolean {
+  return intent.state === 'created';
+}
+
 /** A new or reopened intent is reserved this long from `now` (INTENT_RESERVATION_DURATION_MINUTES). */
 export function reservationEnd(now: Date, reservationMinutes: number): Date {
   return new Date(now.getTime() + reservationMinutes * 60_000);
@@ -43,4 +48,12 @@ export function stalledCutoff(now: Date, stalledSeconds: number): Date {
 /** Paid and untouched since `cutoff` (inclusive): its fulfilment has stalled. */
 export function isStalled(intent: Pick<CheckoutIntent, 'state' | 'modified'>, cutoff: Date): boolean {
   return intent.state === 'paid' && intent.modified.getTime() <= cutoff.getTime();
+}
+
+/** The states whose intent's Checkout Session may still pay it: a session can outlive its intent's reservation. */
+export const SESSION_RECONCILED_STATES: readonly CheckoutIntentState[] = ['created', 'expired'];
+
+/** The reconcile job asks Stripe about this intent's session: it holds one, and its payment may still reopen it. */
+export function awaitsSessionOutcome(intent: Pick<CheckoutIntent, 'state' | 'stripeCheckoutSessionId'>): boolean {
+  return SESSION_RECONCILED_STATES.includes(intent.state) && intent.stripeCheckoutSessionId !== null;
 }
