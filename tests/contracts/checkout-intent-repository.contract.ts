@@ -140,7 +140,7 @@ export function checkoutIntentRepositoryContract(t: Test, make: MakeIntentStore)
     const { intents } = await make();
     const reserved = { code: 'checkout_intent.slug_reservation' };
     await intents.insert(newIntent({ userId: 'victim', enterpriseSlug: 'victim-co', enterpriseName: 'Victim Co' }), NOW);
-    for (const [slug, name] of [['VICTIM_CO', 'other'], ['victim.co', 'other'], ['other', 'victim  co'], ['other', 'VICTIM-CO']]) {
+    for (const [slug, name] of [['VICTIM_CO', 'other'], ['victim.co', 'other'], ['other', 'victim  co'], ['other', 'VICTIM-CO'], ['other', 'Victim\u00A0Co'], ['other', 'Victim\u200BCo']]) {
       await t.rejects(intents.insert(newIntent({ userId: 'squatter', enterpriseSlug: slug, enterpriseName: name }), NOW), reserved, `${slug} / ${name}`);
     }
     await intents.insert(newIntent({ userId: 'victim', stripeProductId: 'prod_b', enterpriseSlug: 'Victim_Co', enterpriseName: 'victim co' }), NOW);

@@ -120,9 +120,9 @@ export const CONSTRAINTS: ReadonlyArray<{ breaks(row: CheckoutIntent, other: Che
 ];
 
 /**
- * The database's enterprise_reservation_key() comparison (NULL matches nothing). reservationKey() is the same
- * for ASCII; beyond it the two may differ (the database folds per its locale, and does not treat a no-break space
- * as a space), which the contract suite leaves out.
+ * The database's enterprise_reservation_key() comparison (NULL matches nothing). reservationKey() drops the same
+ * separators (migration 0008); letter case beyond ASCII may still fold differently (the database folds per its
+ * locale), which the contract suite leaves out.
  */
 export function sameReservationKey(left: string | null, right: string | null): boolean {
   return left !== null && right !== null && reservationKey(left) === reservationKey(right);

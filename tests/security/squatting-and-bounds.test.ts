@@ -58,6 +58,12 @@ t.test('a slug or name is reserved as people read it: case, spaces, dashes and u
     ['other-slug', 'VICTIM  CO'],
     ['other-slug', 'Victim-Co'],
     ['other-slug', 'victim.co'],
+    // Names that read the same (slugs allow ASCII letters, digits, - and _ only): a no-break space, an
+    // ideographic space, a zero-width space, a soft hyphen.
+    ['other-slug', 'Victim\u00A0Co'],
+    ['other-slug', 'Victim\u3000Co'],
+    ['other-slug', 'Victim\u200BCo'],
+    ['other-slug', 'Vic\u00ADtim Co'],
   ];
   for (const [slug, name] of attempts) {
     const res = await create('squatter', { enterprise_slug: slug, enterprise_name: name });
@@ -72,6 +78,8 @@ t.test('the database refuses a second holder even when the code is bypassed', as
   await insertIntent(db, { user_id: 'victim', enterprise_slug: 'victim-co', enterprise_name: 'Victim Co' });
   await t.rejects(insertIntent(db, { user_id: 'squatter', enterprise_slug: 'Victim_CO', enterprise_name: 'x' }), { code: '23P01' }, 'slug');
   await t.rejects(insertIntent(db, { user_id: 'squatter', enterprise_slug: 'x', enterprise_name: 'VICTIM  CO' }), { code: '23P01' }, 'name');
+  await t.rejects(insertIntent(db, { user_id: 'squatter', enterprise_slug: 'y', enterprise_name: 'Victim\u00A0Co' }), { code: '23P01' }, 'a no-break space');
+  await t.rejects(insertIntent(db, { user_id: 'squatter', enterprise_slug: 'w', enterprise_name: 'Victim\u2060Co' }), { code: '23P01' }, 'a word joiner');
   await insertIntent(db, { user_id: 'victim', stripe_product_id: 'prod_1', enterprise_slug: 'VICTIM-CO', enterprise_name: 'victim co' });
   await insertIntent(db, { user_id: 'squatter', state: 'expired', enterprise_slug: 'victim-co', enterprise_name: 'Victim Co' });
   t.pass('the holder may hold it on several intents; an expired intent holds nothing');

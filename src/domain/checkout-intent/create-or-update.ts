@@ -203,12 +203,21 @@ function utf8Length(text: string): number {
 }
 
 /**
- * Slugs and names as people read them: case, spaces, dots, dashes and underscores do not make a new one
- * (`VICTIM-CO`, `victim co`, `Victim_Co` are all `victimco`). The database's enterprise_reservation_key()
- * (migrations/0004) is the authority; this one names the advisory locks that serialise reservations.
+ * What separates words without making a new name: white space of any kind (every Unicode space
+ * separator), dots, dashes, underscores, and the invisible formatting characters (soft hyphen,
+ * zero-width spaces and joiners, direction marks, word joiner, BOM). The database's
+ * enterprise_reservation_key() (migrations/0008) drops the same set.
+ */
+const RESERVATION_SEPARATORS = /[\s._\u00A0\u00AD\u1680\u180E\u2000-\u200F\u2028-\u202F\u205F-\u2064\u3000\uFEFF-]+/gu;
+
+/**
+ * Slugs and names as people read them: case, spaces, dots, dashes, underscores and invisible characters
+ * do not make a new one (`VICTIM-CO`, `victim co`, `Victim_Co`, `Victim\u00A0Co` are all `victimco`). The
+ * database's enterprise_reservation_key() is the authority; this one names the advisory locks that
+ * serialise reservations.
  */
 export function reservationKey(text: string): string {
-  return text.toLowerCase().replace(/[\s._-]+/gu, '');
+  return text.toLowerCase().replace(RESERVATION_SEPARATORS, '');
 }
 
 function validateProductId(productId: string): string {
