@@ -122,3 +122,14 @@ t.test('a load that started under an older version does not replace a newer snap
   t.same(names(await repo.list({})), ['A', 'B', 'C'], 'the old load, finishing last, did not replace it');
   t.equal(loads, 2);
 });
+
+t.test('a wall clock stepped back does not freeze the state: the next request reads it again', async (t) => {
+  const { state, repo, advance } = setup();
+  await repo.list({});
+  advance(-3_600_000); // NTP or a resumed VM steps the clock back an hour
+  await repo.list({});
+  t.equal(state.reads, 2, 'read again at once, not an hour later');
+  advance(500);
+  await repo.list({});
+  t.equal(state.reads, 2, 'and then once per interval as usual');
+});

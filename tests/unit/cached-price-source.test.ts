@@ -267,3 +267,12 @@ t.test('version: a fetch a caller stopped waiting for moves it when it ends; one
   await cache.pricesForLookupKeys(['b']);
   t.equal(cache.version(), start + 1, 'a fetch answered within the budget does not');
 });
+
+t.test('a wall clock stepped back does not stretch a price past the TTL', async (t) => {
+  const { upstream, clock, cache } = setup();
+  await cache.pricesForLookupKeys(['a']);
+  clock.advance(-3_600_000);
+  await cache.pricesForLookupKeys(['a']);
+  t.equal(upstream.calls.length, 2, 'an entry that seems fresh for longer than the TTL is refetched');
+  t.equal(cache.freshUntil(['a']), clock.now().getTime() + TTL_MS, 'and is fresh for one TTL from the new now');
+});

@@ -237,3 +237,11 @@ t.test('a response built while a price it needed was slower than the budget is r
   await new Promise((resolve) => setImmediate(resolve));
   t.equal((await model.list({})).body, 'A:100 B:200', 'once it ends, the next request has the prices');
 });
+
+t.test('a wall clock stepped back does not keep a response past what it was built from', async (t) => {
+  const { model, stripe, advance } = setup();
+  await model.list({});
+  stripe.prices.set('a_key', usdPrice('a_key', 130));
+  advance(-3_600_000);
+  t.equal((await model.list({})).body, 'A:130 B:200', 'rebuilt, with prices refetched');
+});

@@ -64,6 +64,11 @@ export function cachedPriceSource(inner: PriceSource, options: CachedPriceSource
   const { clock, logger, ttlMs, timeoutMs } = options;
   const telemetry = options.telemetry ?? noTelemetry;
   const failureBackoffMs = options.failureBackoffMs ?? Math.min(ttlMs, 10_000);
+  // No entry is ever fresh for longer than this from now: one that seems to be (the wall clock stepped
+  // back since it was written) is treated as expired, so a clock step cannot stretch a price's life.
+  const longestLifeMs = Math.max(ttlMs, failureBackoffMs);
+  const isFresh = (entry: Entry | undefined, now: number): entry is Entry =>
+    entry !== undefined && entry.freshUntil > now && entry.freshUntil - now <= longestLifeMs;
   const entries = new Map<string, Entry>();
   const inFlight = new Map<string, Fetch>();
   // A fetch started before invalidate() may carry what the webhook just changed: it must not refill the cache.
@@ -130,7 +135,7 @@ export function cachedPriceSource(inner: PriceSource, options: CachedPriceSource
       for (const key of keys) {
         const entry = entries.get(key);
         const pending = inFlight.get(key);
-        if (entry && entry.freshUntil > now) fresh.set(key, entry.price);
+        if (isFresh(entry, now)) fresh.set(key, entry.price);
         else if (pending) fetchOf.set(key, pending);
         else missing.push(key);
       }
@@ -171,8 +176,8 @@ export function cachedPriceSource(inner: PriceSource, options: CachedPriceSource
       const now = clock.now().getTime();
       let earliest = Number.POSITIVE_INFINITY;
       for (const key of lookupKeys) {
-        const freshUntil = entries.get(key)?.freshUntil;
-        if (freshUntil !== undefined && freshUntil > now && freshUntil < earliest) earliest = freshUntil;
+        const entry = entries.get(key);
+        if (isFresh(entry, now) && entry.freshUntil < earliest) earliest = entry.freshUntil;
       }
       return earliest;
     },

@@ -38,11 +38,14 @@ interface Ready<R> {
   /** The price cache's version before the build: any change since makes the response stale. */
   readonly priceVersion: number;
   readonly freshUntil: number;
+  /** When it was built: a response that seems built in the future (the wall clock stepped back) is rebuilt. */
+  readonly builtAt: number;
 }
 
 /** A build in progress, joined only by requests that would start the same one (same price version). */
 interface Build<R> {
   readonly priceVersion: number;
+  readonly startedAt: number;
   readonly response: Promise<R>;
 }
 
@@ -74,18 +77,20 @@ export function catalogueReadModel<R>(options: CatalogueReadModelOptions<R>): Ca
     const current = snapshot;
     const priceVersion = prices.version();
     const ready = current.ready.get(key);
-    if (ready !== undefined && ready.priceVersion === priceVersion && clock.now().getTime() < ready.freshUntil) return ready.response;
+    const now = clock.now().getTime();
+    if (ready !== undefined && ready.priceVersion === priceVersion && ready.builtAt <= now && now < ready.freshUntil) return ready.response;
     // A build that started before the prices moved would answer the old ones: start another.
     const joined = current.building.get(key);
     if (joined?.priceVersion === priceVersion) return joined.response;
     const build: Build<R> = {
       priceVersion,
+      startedAt: now,
       response: products()
         .then((built) => {
           const response = render(built);
           const lookupKeys = built.flatMap((product) => product.priceLookupKey ?? []);
           // A build that outlived its snapshot still answers its own callers, but is not kept.
-          if (snapshot === current) current.ready.set(key, { response, priceVersion, freshUntil: prices.freshUntil(lookupKeys) });
+          if (snapshot === current) current.ready.set(key, { response, priceVersion, freshUntil: prices.freshUntil(lookupKeys), builtAt: build.startedAt });
           return response;
         })
         .finally(() => {

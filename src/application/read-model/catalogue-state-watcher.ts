@@ -40,7 +40,10 @@ export function catalogueStateWatcher(state: CatalogueState, options: CatalogueS
 
   return {
     current() {
-      if (knownAnswer !== undefined && clock.now().getTime() - readAt < checkIntervalMs) return knownAnswer;
+      // A wall clock stepped back (NTP, a resumed VM) makes the elapsed time negative: read again, rather
+      // than serving the old state for as long as the step.
+      const elapsed = clock.now().getTime() - readAt;
+      if (knownAnswer !== undefined && elapsed >= 0 && elapsed < checkIntervalMs) return knownAnswer;
       reading ??= read().finally(() => {
         reading = undefined;
       });
