@@ -2,8 +2,10 @@
  * Security headers on every kind of response, the body limit, the request timeout, and the rate limit's
  * client IP behind TRUST_PROXY hops (one-hop and no-proxy cases: tests/integration/http-academy-products.test.ts).
  */
-import { connect } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket, connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import helmet from 'helmet';
 import t, { type Test } from 'tap';
 import type { InjectOptions } from 'fastify';
 import { jwtVerifier } from '../../src/adapters/auth/jwt-verifier.ts';
@@ -12,6 +14,7 @@ import { fakePriceSource } from '../helpers/fake-price-source.ts';
 import { inMemoryAcademyRepository } from '../helpers/in-memory-academy-repository.ts';
 import { buildApp } from '../../src/adapters/http/app.ts';
 import { serverTimeouts } from '../../src/adapters/http/server-timeouts.ts';
+import { HELMET_OPTIONS } from '../../src/adapters/http/plugins/security-headers.ts';
 import { Registry } from 'prom-client';
 
 const LIST = '/api/v1/academy-products/';
@@ -50,6 +53,20 @@ t.test('every kind of response carries the security headers: 200, 400, 401, 404,
     // Plain http behind TLS-terminating ingress: this directive would blank /docs when opened over http.
     t.notMatch(String(res.headers['content-security-policy']), /upgrade-insecure-requests/, `${status} CSP without upgrade-insecure-requests`);
     t.match(String(res.headers['content-type']), /application\/json/, `${status} is JSON`);
+  }
+});
+
+t.test('every answer carries each header helmet sets on a Node response, with the same value', async (t) => {
+  // helmet itself, with the service's options, on a real response: the headers are read once at start-up.
+  const response = new ServerResponse(new IncomingMessage(new Socket()));
+  await new Promise<void>((resolve, reject) => helmet(HELMET_OPTIONS)(response.req, response, (error?: unknown) => (error ? reject(error as Error) : resolve())));
+  const expected = Object.entries(response.getHeaders());
+  t.ok(expected.length >= 10, `helmet sets ${expected.length} headers`);
+  const app = await buildTestApp({ academies: inMemoryAcademyRepository([{ name: 'AI Academy' }]), prices: fakePriceSource([]) });
+  t.teardown(() => app.close());
+  for (const url of ['/healthz', LIST, `${LIST}missing/`, '/nowhere']) {
+    const res = await app.inject({ url });
+    for (const [name, value] of expected) t.equal(res.headers[name], String(value), `${url} (${res.statusCode}): ${name}`);
   }
 });
 
