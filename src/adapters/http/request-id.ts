@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
 /** The header that carries a request's id in, back out, and on to Stripe and enterprise-catalog. */
@@ -36,22 +36,22 @@ export function withRequestId<T>(id: string, fn: () => T): T {
   return currentRequest.run(id, fn);
 }
 
-function enterRequest(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  currentRequest.run(request.id, done);
-}
-
 /**
  * Echoes the id on every answer and makes it `currentRequestId()` for the rest of the request. Entered
- * twice: in onRequest, and again in preValidation, because a body is read from stream events that run
- * in the socket's async context, not the hook's (nodejs/node#34430; @fastify/request-context does the same).
+ * in onRequest, and again in preValidation when a body was read: its stream events run in the socket's
+ * async context, not the hook's (nodejs/node#34430; @fastify/request-context does the same). A request
+ * without a body reaches preValidation still inside the first `run`, and is not entered twice.
  */
 export const requestIdPlugin = fp(
   async (app: FastifyInstance) => {
     app.addHook('onRequest', (request, reply, done) => {
       reply.header(REQUEST_ID_HEADER, request.id);
-      enterRequest(request, reply, done);
+      currentRequest.run(request.id, done);
     });
-    app.addHook('preValidation', enterRequest);
+    app.addHook('preValidation', (request, _reply, done) => {
+      if (currentRequest.getStore() === request.id) done();
+      else currentRequest.run(request.id, done);
+    });
   },
   { name: 'request-id', fastify: '5.x' },
 );
