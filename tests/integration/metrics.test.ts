@@ -60,7 +60,7 @@ async function setup() {
   const metricsServer = await buildMetricsServer(registry, { logger: false });
   t.teardown(() => metricsServer.close());
   const scrape = async () => (await metricsServer.inject({ url: '/metrics' })).body;
-  return { app, stripe, scrape, sync, intentCounts, reads: () => intentReads, advance: (ms: number) => (now += ms), failSync: () => (syncFails = true) };
+  return { app, registry, stripe, scrape, sync, intentCounts, reads: () => intentReads, advance: (ms: number) => (now += ms), failSync: () => (syncFails = true) };
 }
 
 t.test('requests are counted and timed by route template and status', async (t) => {
@@ -73,6 +73,36 @@ t.test('requests are counted and timed by route template and status', async (t) 
   t.equal(sample(text, 'http_requests_total', { route: '/api/v1/academy-products/:id/', status: '200' }), 1, 'one detail hit');
   t.equal(sample(text, 'http_requests_total', { route: '/api/v1/academy-products/:id/', status: '404' }), 1, 'one detail miss');
   t.equal(sample(text, 'http_request_duration_seconds_count', { route: '/api/v1/academy-products/', status: '200' }), 1, 'its duration observed');
+});
+
+t.test('each duration lands in its bucket; counts go on across scrapes and after the registry is reset', async (t) => {
+  const { app, registry, scrape } = await setup();
+  const healthz = { route: '/healthz', status: '200' };
+  const figures = (text: string) => ({
+    requests: sample(text, 'http_requests_total', healthz),
+    count: sample(text, 'http_request_duration_seconds_count', healthz),
+    inf: sample(text, 'http_request_duration_seconds_bucket', { ...healthz, le: '+Inf' }),
+    sum: sample(text, 'http_request_duration_seconds_sum', healthz),
+    buckets: ['0.001', '0.0025', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5'].map((le) => sample(text, 'http_request_duration_seconds_bucket', { ...healthz, le })),
+  });
+  const started = performance.now();
+  for (let i = 0; i < 3; i += 1) await app.inject({ url: '/healthz' });
+  const elapsedSeconds = (performance.now() - started) / 1000;
+  let seen = figures(await scrape());
+  t.match(seen, { requests: 3, count: 3, inf: 3 }, 'three requests, three durations');
+  t.ok(seen.sum > 0 && seen.sum <= elapsedSeconds, `the durations add up to ${seen.sum} s, within the ${elapsedSeconds} s the requests took`);
+  t.ok(seen.buckets.every((count, i) => count <= (seen.buckets[i + 1] ?? seen.count)), `buckets are cumulative: ${seen.buckets.join(',')}`);
+  t.ok((seen.buckets[0] ?? 0) > 0, 'an in-process request takes under a millisecond');
+
+  await app.inject({ url: '/healthz' });
+  seen = figures(await scrape());
+  t.match(seen, { requests: 4, count: 4, inf: 4 }, 'a later request is added to what was scraped');
+
+  registry.resetMetrics();
+  await app.inject({ url: '/healthz' });
+  await app.inject({ url: '/healthz' });
+  seen = figures(await scrape());
+  t.match(seen, { requests: 2, count: 2, inf: 2 }, 'after a reset, only the requests since');
 });
 
 t.test('/metrics is answered by the metrics listener only: the public app says 404', async (t) => {
