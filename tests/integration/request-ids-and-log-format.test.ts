@@ -84,6 +84,17 @@ t.test('probe requests log at debug: nothing at info, their two lines at debug; 
   });
 });
 
+t.test('at warn, no request line is written, and a warning still names its request', async (t) => {
+  const { app, entries } = await appLoggingAt(t, 'warn', () => Promise.reject(new Error('database down')));
+  await app.inject({ url: LIST });
+  await app.inject({ url: '/healthz' });
+  t.same(entries(), [], 'nothing for a catalogue request and a probe');
+  const failed = await app.inject({ url: '/readyz', headers: { 'x-request-id': 'ready-check-1' } });
+  t.equal(failed.statusCode, 503);
+  t.match(entries(), [{ level: 40, msg: 'readiness check failed', reqId: 'ready-check-1' }], 'the warning, with its request id');
+  t.equal(entries().length, 1, 'and nothing else');
+});
+
 function logOneLine(format: LogFormat, isTTY: boolean): string[] {
   const { lines, stream } = capture(isTTY);
   createLogger('info', stream, format).info({ stripeKey: 'sk_live_abcdefghijkl', academies: 3 }, 'sync finished with sk_live_abcdefghijkl');

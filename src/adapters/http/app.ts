@@ -11,7 +11,7 @@ import { answerFrameworkError, registerErrorHandlers } from './error-handler.ts'
 import { answerClientError } from './client-error.ts';
 import { serverTimeouts } from './server-timeouts.ts';
 import { requestIdOf, requestIdPlugin } from './request-id.ts';
-import { QuietProbesLogController } from './request-log.ts';
+import { QuietProbesLogController, requestLoggerFactory } from './request-log.ts';
 import { rejectUnstorableInput } from './unstorable-input.ts';
 import type { Registry } from 'prom-client';
 import { metricsPlugin } from './plugins/metrics.ts';
@@ -77,6 +77,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
     genReqId: requestIdOf,
     // Probe requests log at debug, every other request at info.
     logController: new QuietProbesLogController(),
+    // The request's child logger is made when a line is written (request-log.ts).
+    childLoggerFactory: requestLoggerFactory,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
