@@ -26,7 +26,8 @@ export const probeRoutes: FastifyPluginAsyncTypebox<ProbeRouteDeps> = async (app
         response: { 200: described(ProbeStatusSchema, 'Alive') },
       },
     },
-    async () => ({ status: 'ok' }),
+    // Synchronous: no promise for the route every kubelet probe and load balancer check calls.
+    () => ({ status: 'ok' }),
   );
   app.get(
     READINESS,
