@@ -69,21 +69,14 @@ export interface ServerWiring {
   readonly close: () => Promise<void>;
 }
 
-/** Observation points for the benchmark; production passes none. */
-export interface BuildHooks {
-  /** Called with the SQL of every statement the service runs. */
-  readonly onQuery?: (sql: string) => void;
-}
-
 /** `serve`: every adapter the configuration picks, wired into the use cases the HTTP app serves. */
-export async function buildServer(config: Config, logger: PinoLogger, hooks: BuildHooks = {}): Promise<ServerWiring> {
+export async function buildServer(config: Config, logger: PinoLogger): Promise<ServerWiring> {
   // First, so a missing catalog setting stops start-up before any database is opened.
   const catalogSource = pickCatalogSource(config, logger);
   const database = await createDatabase({
     databaseUrl: config.database.url,
     pgliteDir: config.database.pgliteDir,
     poolMax: config.database.poolMax,
-    ...(hooks.onQuery ? { onQuery: hooks.onQuery } : {}),
   });
   const academies = postgresAcademyRepository(database.db);
   const metricsRegistry = new Registry();

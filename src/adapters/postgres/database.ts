@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { lockPgliteDir } from './pglite-lock.ts';
-import { Kysely, PostgresDialect, type KyselyConfig } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { AcademiesTable } from './tables/academies.ts';
 import type { CheckoutIntentsTable } from './tables/checkout-intents.ts';
@@ -23,8 +23,6 @@ export interface DatabaseOptions {
   /** Folder for a persistent PGlite database; undefined keeps it in memory. */
   readonly pgliteDir?: string;
   readonly poolMax?: number;
-  /** Called with the SQL of every statement run (the benchmark counts them); errors included. */
-  readonly onQuery?: (sql: string) => void;
 }
 
 export interface DatabaseHandle {
@@ -62,7 +60,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
         process.emitWarning(`PostgreSQL connection failed while in use: ${error.message}`);
       });
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...queryLog(options) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
   if (options.pgliteDir !== undefined) mkdirSync(options.pgliteDir, { recursive: true });
@@ -89,7 +87,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     throw error;
   }
   // kysely-pglite-dialect ≥ 1.3.1 closes PGlite when Kysely is destroyed.
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), ...queryLog(options) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   return {
     db,
     kind: 'pglite',
@@ -105,11 +103,6 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
 
 /** The embedded engine's buffer cache (see createDatabase). */
 export const PGLITE_SHARED_BUFFERS = '16MB';
-
-function queryLog(options: DatabaseOptions): Pick<KyselyConfig, 'log'> {
-  const { onQuery } = options;
-  return onQuery ? { log: (event) => onQuery(event.query.sql) } : {};
-}
 
 /** True for PostgreSQL's exclusion_violation (SQLSTATE 23P01), from pg and from PGlite alike. */
 export function isExclusionViolation(error: unknown): boolean {
