@@ -79,6 +79,27 @@ t.test('a repeated query gets the very response built before: no query, no price
   t.equal(state.reads, 1, 'one state read');
 });
 
+t.test('a kept response is answered at once (no promise) while the state read is recent; after the interval, once the state is read again', async (t) => {
+  const { model, state, advance } = setup();
+  t.ok(model.list({}) instanceof Promise, 'the first request builds: a promise');
+  const first = await model.list({});
+  const again = model.list({});
+  t.notOk(again instanceof Promise, 'kept and checked less than a second ago: the response itself');
+  t.equal(again, first);
+  t.ok(model.detail('a') instanceof Promise, 'a query not built yet: a promise');
+  advance(1_000);
+  const later = model.list({});
+  t.ok(later instanceof Promise, 'the interval passed: the state is read first');
+  t.equal(await later, first, 'nothing moved: the same response');
+  t.equal(state.reads, 2);
+  t.notOk(model.list({}) instanceof Promise, 'and at once again after that read');
+  state.priceGeneration = 1;
+  advance(1_000);
+  const rebuilt = await model.list({});
+  t.not(rebuilt, first, 'another replica moved the price generation: rebuilt once the state is read');
+  t.equal(rebuilt.body, first.body, 'the same prices, rendered again');
+});
+
 t.test('filters selecting the same academies share a response; others get their own', async (t) => {
   const { model, renderings } = setup();
   await model.list({ tags: ['y', 'x'] });
@@ -150,12 +171,12 @@ t.test('concurrent misses of one query share one build', async (t) => {
 
 t.test('a not-found detail rejects and is not kept; a failing load rejects and the next request retries', async (t) => {
   const { model, academies } = setup();
-  await t.rejects(model.detail('nope'), { code: 'academy.not_found' });
-  await t.rejects(model.detail('nope'), { code: 'academy.not_found' }, 'again');
+  await t.rejects(async () => model.detail('nope'), { code: 'academy.not_found' });
+  await t.rejects(async () => model.detail('nope'), { code: 'academy.not_found' }, 'again');
   t.equal(academies.calls, 1, 'found absent in memory: one load in all');
   const other = setup();
   other.academies.failWith = new Error('connection refused');
-  await t.rejects(other.model.list({}), /connection refused/, 'the route answers 502');
+  await t.rejects(async () => other.model.list({}), /connection refused/, 'the route answers 502');
   other.academies.failWith = null;
   t.equal((await other.model.list({})).body, 'A:100 B:200', 'the next request succeeds');
 });

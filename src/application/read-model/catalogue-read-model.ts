@@ -6,11 +6,15 @@ import type { Clock } from '../ports/clock.ts';
 import type { CatalogueStateWatcher } from './catalogue-state-watcher.ts';
 import { lruCache, type LruCache } from './lru-cache.ts';
 
-/** The public catalogue's two queries, each answered with a ready response (whatever the adapter renders). */
+/**
+ * The public catalogue's two queries, each answered with a ready response (whatever the adapter
+ * renders): the response itself when it is at hand (the common case: no promise, no await), else a
+ * promise of it.
+ */
 export interface CatalogueQueries<R> {
-  list(filter: AcademyFilter): Promise<R>;
+  list(filter: AcademyFilter): R | Promise<R>;
   /** Rejects with NotFoundError('academy.not_found') when nothing has this identifier. */
-  detail(identifier: string): Promise<R>;
+  detail(identifier: string): R | Promise<R>;
 }
 
 /** What the read model needs of the price cache: whether what it answered is still what it would answer. */
@@ -69,16 +73,33 @@ export function catalogueReadModel<R>(options: CatalogueReadModelOptions<R>): Ca
   const maxResponses = options.maxResponses ?? 1_000;
   let snapshot: Snapshot<R> | undefined;
 
-  async function answer(key: string, products: () => Promise<readonly AcademyProduct[]>, render: (products: readonly AcademyProduct[]) => R): Promise<R> {
+  /** The response kept for `key`, when it is still what a build would answer now; else undefined. */
+  function stillReady(current: Snapshot<R>, key: string, priceVersion: number): R | undefined {
+    const ready = current.ready.get(key);
+    const now = clock.now().getTime();
+    return ready !== undefined && ready.priceVersion === priceVersion && ready.builtAt <= now && now < ready.freshUntil ? ready.response : undefined;
+  }
+
+  function answer(key: string, products: () => Promise<readonly AcademyProduct[]>, render: (products: readonly AcademyProduct[]) => R): R | Promise<R> {
+    // Within the watcher's interval the shared state needs no read: a kept response is answered at once.
+    const state = watcher.fresh();
+    if (snapshot !== undefined && state?.catalogueVersion === snapshot.catalogueVersion) {
+      const ready = stillReady(snapshot, key, prices.version());
+      if (ready !== undefined) return ready;
+    }
+    return answerAfterCheck(key, products, render);
+  }
+
+  async function answerAfterCheck(key: string, products: () => Promise<readonly AcademyProduct[]>, render: (products: readonly AcademyProduct[]) => R): Promise<R> {
     const { catalogueVersion } = await watcher.current();
     if (snapshot?.catalogueVersion !== catalogueVersion) {
       snapshot = { catalogueVersion, ready: lruCache(maxResponses), building: new Map() };
     }
     const current = snapshot;
     const priceVersion = prices.version();
-    const ready = current.ready.get(key);
+    const ready = stillReady(current, key, priceVersion);
+    if (ready !== undefined) return ready;
     const now = clock.now().getTime();
-    if (ready !== undefined && ready.priceVersion === priceVersion && ready.builtAt <= now && now < ready.freshUntil) return ready.response;
     // A build that started before the prices moved would answer the old ones: start another.
     const joined = current.building.get(key);
     if (joined?.priceVersion === priceVersion) return joined.response;

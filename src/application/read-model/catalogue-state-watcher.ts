@@ -9,6 +9,8 @@ export interface CatalogueStateWatcher {
    * reads again, so an answer is never older than the interval.
    */
   current(): Promise<CatalogueStateValue>;
+  /** What `current()` would answer without reading (read less than an interval ago), else undefined. */
+  fresh(): CatalogueStateValue | undefined;
   /** The last state read, without reading; undefined before the first read. */
   latest(): CatalogueStateValue | undefined;
 }
@@ -38,17 +40,22 @@ export function catalogueStateWatcher(state: CatalogueState, options: CatalogueS
     return value;
   }
 
+  function isFresh(): boolean {
+    // A wall clock stepped back (NTP, a resumed VM) makes the elapsed time negative: read again, rather
+    // than serving the old state for as long as the step.
+    const elapsed = clock.now().getTime() - readAt;
+    return elapsed >= 0 && elapsed < checkIntervalMs;
+  }
+
   return {
     current() {
-      // A wall clock stepped back (NTP, a resumed VM) makes the elapsed time negative: read again, rather
-      // than serving the old state for as long as the step.
-      const elapsed = clock.now().getTime() - readAt;
-      if (knownAnswer !== undefined && elapsed >= 0 && elapsed < checkIntervalMs) return knownAnswer;
+      if (knownAnswer !== undefined && isFresh()) return knownAnswer;
       reading ??= read().finally(() => {
         reading = undefined;
       });
       return reading;
     },
+    fresh: () => (known !== undefined && isFresh() ? known : undefined),
     latest: () => known,
   };
 }

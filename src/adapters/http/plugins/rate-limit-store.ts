@@ -1,24 +1,21 @@
 import type { Redis } from 'ioredis';
 import { lruCache } from '../../../application/read-model/lru-cache.ts';
 
-/** What @fastify/rate-limit expects from a store's `incr`. */
-interface Hit {
+/** One request counted: the window's count so far (this one included) and the milliseconds left in it. */
+export interface Hit {
   readonly current: number;
   readonly ttl: number;
 }
-type HitCallback = (error: Error | null, hit?: Hit) => void;
 
 /**
- * The store interface of @fastify/rate-limit (`store` option: a class it instantiates with its settings).
- * The plugin always passes the window (its published types leave it out, hence optional here).
+ * Counts a request against `key`'s fixed window of `windowMs`. The callback runs at once (same tick)
+ * when the count is this process's, later when Redis answers; it never receives an error.
  */
 export interface RateLimitStore {
-  incr(key: string, callback: HitCallback, timeWindow?: number): void;
-  child(routeOptions: unknown): RateLimitStore;
+  hit(key: string, windowMs: number, callback: (hit: Hit) => void): void;
 }
-export type RateLimitStoreClass = new (settings: unknown) => RateLimitStore;
 
-// A fixed window per key, as @fastify/rate-limit's own Redis store counts (INCR, PEXPIRE on the first hit).
+// A fixed window per key (INCR, PEXPIRE on the first hit), as @fastify/rate-limit's Redis store counted.
 const FIXED_WINDOW = `
 local current = redis.call('INCR', KEYS[1])
 if current == 1 then
@@ -44,9 +41,9 @@ export const MEMORY_FALLBACK_MAX_KEYS = 50_000;
  * Fixed-window counters shared by every replica through Redis (REDIS_URL), and counted in this
  * process's memory whenever Redis is absent, not ready or failing: the limit then holds per process,
  * and the `x-ratelimit-*` headers report that process's count (the truth, not "nothing counted").
- * Every limiter (`scope:key` keys) shares the one store, so `child` returns the same store.
+ * Every limiter (`scope:key` keys) shares the one store.
  */
-export function resilientRateLimitStore(redis: Redis | undefined, namespace: string, maxKeys = MEMORY_FALLBACK_MAX_KEYS): RateLimitStoreClass {
+export function resilientRateLimitStore(redis: Redis | undefined, namespace: string, maxKeys = MEMORY_FALLBACK_MAX_KEYS): RateLimitStore {
   const memory = lruCache<{ count: number; resetAt: number }>(maxKeys);
   const client = redis as RedisWithWindow | undefined;
   if (client && !client.academyRateWindow) client.defineCommand('academyRateWindow', { numberOfKeys: 1, lua: FIXED_WINDOW });
@@ -62,22 +59,16 @@ export function resilientRateLimitStore(redis: Redis | undefined, namespace: str
     return { current: entry.count, ttl: entry.resetAt - now };
   }
 
-  const store: RateLimitStore = {
-    incr(key, callback, timeWindow = 60_000) {
+  return {
+    hit(key, windowMs, callback) {
       if (!client?.academyRateWindow || client.status !== 'ready') {
-        callback(null, countInMemory(key, timeWindow));
+        callback(countInMemory(key, windowMs));
         return;
       }
-      client.academyRateWindow(`${namespace}${key}`, timeWindow, (error, result) => {
-        if (error || !result) callback(null, countInMemory(key, timeWindow));
-        else callback(null, { current: Number(result[0]), ttl: Number(result[1]) });
+      client.academyRateWindow(`${namespace}${key}`, windowMs, (error, result) => {
+        if (error || !result) callback(countInMemory(key, windowMs));
+        else callback({ current: Number(result[0]), ttl: Number(result[1]) });
       });
     },
-    child: () => store,
   };
-  return class {
-    constructor() {
-      return store;
-    }
-  } as unknown as RateLimitStoreClass;
 }

@@ -1,10 +1,9 @@
-import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Redis } from 'ioredis';
 import fp from 'fastify-plugin';
 import { principalOf } from '../auth.ts';
 import { rateLimitAddress } from '../client-address.ts';
-import { resilientRateLimitStore } from './rate-limit-store.ts';
+import { resilientRateLimitStore, type Hit, type RateLimitStore } from './rate-limit-store.ts';
 
 export interface RateLimitOptions {
   readonly max: number;
@@ -12,18 +11,28 @@ export interface RateLimitOptions {
   /** Shared counters across replicas (REDIS_URL); in-process memory when absent or down. */
   readonly redis?: Redis | undefined;
   /** AUTHENTICATED_WRITE_RATE_LIMIT: every authenticated write, per user (`app.authenticatedWriteLimit`). */
-  readonly authenticatedWrites?: { readonly max: number; readonly windowMs: number } | undefined;
+  readonly authenticatedWrites?: Limit | undefined;
+}
+
+/** At most `max` requests per fixed window of `windowMs`. */
+export interface Limit {
+  readonly max: number;
+  readonly windowMs: number;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** onRequest hook of the public catalogue: ACADEMY_PRODUCTS_RATE_LIMIT per client address (`academy_unauthenticated`). */
+    catalogueRateLimit: onRequestHookHandler;
     /** onRequest hook for authenticated writes, after `authenticate`: AUTHENTICATED_WRITE_RATE_LIMIT per user. */
-    authenticatedWriteLimit: onRequestAsyncHookHandler;
+    authenticatedWriteLimit: onRequestHookHandler;
+    /** The counters every limiter shares (Redis, or this process's memory). */
+    rateLimitStore: RateLimitStore;
   }
 }
 
 /** Without AUTHENTICATED_WRITE_RATE_LIMIT given (tests), writes are limited far above any test's volume. */
-const UNSET_WRITE_LIMIT = { max: 10_000, windowMs: 60_000 };
+const UNSET_WRITE_LIMIT: Limit = { max: 10_000, windowMs: 60_000 };
 
 /** The throttled reply of the original API: DRF's wording, with `Retry-After` in whole seconds. */
 export function throttledError(ttlMs: number) {
@@ -36,22 +45,20 @@ export function throttledError(ttlMs: number) {
 }
 
 /**
- * @fastify/rate-limit, opt-in per route. The public catalogue: `app.rateLimit()` (scope
- * `academy_unauthenticated`), keyed by the client address Fastify derives from `trustProxy` hops,
+ * Fixed-window rate limits as onRequest hooks (docs/decisions/0031). The public catalogue:
+ * `app.catalogueRateLimit`, keyed by the client address Fastify derives from `trustProxy` hops,
  * canonicalized so it cannot be minted (src/adapters/http/client-address.ts). Signed-in writes:
- * `app.authenticatedWriteLimit`, keyed by user (see `perUserRateLimit`). One store for both: Redis
+ * `app.authenticatedWriteLimit`, keyed by user (see `perUserRateLimit`). One store for all: Redis
  * when it answers, this process's memory when it does not (src/adapters/http/plugins/rate-limit-store.ts).
  */
 export const rateLimitPlugin = fp(
   async (app: FastifyInstance, options: RateLimitOptions) => {
-    await app.register(rateLimit, {
-      global: false,
-      max: options.max,
-      timeWindow: options.windowMs,
-      keyGenerator: (request: FastifyRequest) => `academy_unauthenticated:${rateLimitAddress(request)}`,
-      errorResponseBuilder: (_request, context) => throttledError(context.ttl),
-      store: resilientRateLimitStore(options.redis, 'academy-billing:rate-limit:'),
-    });
+    const store = resilientRateLimitStore(options.redis, 'academy-billing:rate-limit:');
+    app.decorate('rateLimitStore', store);
+    app.decorate(
+      'catalogueRateLimit',
+      fixedWindowLimit(store, options, (request) => `academy_unauthenticated:${rateLimitAddress(request)}`),
+    );
     app.decorate('authenticatedWriteLimit', perUserRateLimit(app, 'authenticated_write', options.authenticatedWrites ?? UNSET_WRITE_LIMIT));
   },
   { name: 'academy-rate-limit', fastify: '5.x' },
@@ -59,29 +66,35 @@ export const rateLimitPlugin = fp(
 
 /**
  * A per-user budget (`scope:<user id>`) over the shared store, as an onRequest hook placed after
- * `authenticate`: `x-ratelimit-*` headers on every answer, 429 with `Retry-After` and the catalogue's
- * body beyond it. Reusable: each scope is its own budget (e.g. checkout-session creation).
+ * `authenticate`. Reusable: each scope is its own budget (e.g. checkout-session creation).
  */
-export function perUserRateLimit(
-  app: FastifyInstance,
-  scope: string,
-  limit: { readonly max: number; readonly windowMs: number },
-): onRequestAsyncHookHandler {
-  const count = app.createRateLimit({
-    max: limit.max,
-    timeWindow: limit.windowMs,
-    keyGenerator: (request) => `${scope}:${principalOf(request).userId}`,
-  });
-  return async function limitPerUser(request: FastifyRequest, reply: FastifyReply) {
-    const result = await count(request);
-    if (result.isAllowed) return;
-    void reply.headers({
-      'x-ratelimit-limit': result.max,
-      'x-ratelimit-remaining': result.remaining,
-      'x-ratelimit-reset': result.ttlInSeconds,
+export function perUserRateLimit(app: FastifyInstance, scope: string, limit: Limit): onRequestHookHandler {
+  return fixedWindowLimit(app.rateLimitStore, limit, (request) => `${scope}:${principalOf(request).userId}`);
+}
+
+/**
+ * Counts the request against its key's window: within the limit it goes on with `x-ratelimit-limit`,
+ * `-remaining` and `-reset` (seconds) on its answer; beyond it, 429 with the same headers (remaining 0),
+ * `Retry-After` and the catalogue's body. Callback style, no promise: with the counters in memory the
+ * whole check runs in the same tick (it is on every catalogue request).
+ */
+export function fixedWindowLimit(store: RateLimitStore, limit: Limit, keyOf: (request: FastifyRequest) => string): onRequestHookHandler {
+  return function limitRequests(request, reply, done) {
+    store.hit(keyOf(request), limit.windowMs, (hit) => {
+      if (hit.current <= limit.max) {
+        setLimitHeaders(reply, limit, hit, limit.max - hit.current);
+        done();
+        return;
+      }
+      setLimitHeaders(reply, limit, hit, 0);
+      const throttled = throttledError(hit.ttl);
+      void reply.code(throttled.statusCode).headers(throttled.headers).send(throttled.body);
     });
-    if (!result.isExceeded) return;
-    const throttled = throttledError(result.ttl);
-    await reply.code(throttled.statusCode).headers(throttled.headers).send(throttled.body);
   };
+}
+
+function setLimitHeaders(reply: FastifyReply, limit: Limit, hit: Hit, remaining: number): void {
+  reply.header('x-ratelimit-limit', limit.max);
+  reply.header('x-ratelimit-remaining', remaining);
+  reply.header('x-ratelimit-reset', Math.ceil(hit.ttl / 1000));
 }

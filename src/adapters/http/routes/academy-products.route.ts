@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CatalogueQueries } from '../../../application/read-model/catalogue-read-model.ts';
 import { sendReady, type ReadyResponse } from '../catalogue-responses.ts';
 import { rejectSyncParameter } from '../reject-sync-parameter.ts';
@@ -35,8 +36,8 @@ const NOT_MODIFIED = { type: 'null', description: 'Not modified: the `If-None-Ma
 
 /** The public catalogue (spec §3): no authentication, GET and HEAD only. */
 export const academyProductsRoutes: FastifyPluginAsyncTypebox<AcademyProductsRouteDeps> = async (app, deps) => {
-  // One limiter over the plugin's root store: list and detail share the `academy_unauthenticated` budget.
-  const rateLimited = app.rateLimit();
+  // List and detail share the `academy_unauthenticated` budget.
+  const rateLimited = app.catalogueRateLimit;
   app.get(
     LIST_PATH,
     {
@@ -57,15 +58,15 @@ export const academyProductsRoutes: FastifyPluginAsyncTypebox<AcademyProductsRou
       onRequest: rateLimited,
       preValidation: rejectSyncParameter,
     },
-    async (request, reply) => {
+    (request, reply) => {
       const query = request.query;
-      const ready = await deps.catalogue.list({
+      const ready = deps.catalogue.list({
         academyUuid: query.academy_uuid,
         productKey: query.product_key,
         tags: query.tag === undefined ? NO_TAGS : query.tag.filter((tag) => tag.trim() !== ''),
         includeInactive: query.include_inactive === 'true',
       });
-      return sendReady(request, reply, ready);
+      return answerWith(request, reply, ready);
     },
   );
 
@@ -91,10 +92,19 @@ export const academyProductsRoutes: FastifyPluginAsyncTypebox<AcademyProductsRou
       onRequest: rateLimited,
       preValidation: rejectSyncParameter,
     },
-    async (request, reply) => {
-      return sendReady(request, reply, await deps.catalogue.detail(request.params.id));
-    },
+    (request, reply) => answerWith(request, reply, deps.catalogue.detail(request.params.id)),
   );
 
   methodNotAllowed(app, [LIST_PATH, DETAIL_PATH], ['GET', 'HEAD']);
 };
+
+/**
+ * Sends the ready response: at once when the read model had it (the handler returns nothing, as a
+ * synchronous Fastify handler that replied must), else when it is built (Fastify awaits the promise,
+ * a rejection goes to the error handler).
+ */
+function answerWith(request: FastifyRequest, reply: FastifyReply, ready: ReadyResponse | Promise<ReadyResponse>): Promise<FastifyReply> | undefined {
+  if (ready instanceof Promise) return ready.then((response) => sendReady(request, reply, response));
+  sendReady(request, reply, ready);
+  return undefined;
+}
