@@ -12,7 +12,7 @@ import { answerClientError } from './client-error.ts';
 import { serverTimeouts } from './server-timeouts.ts';
 import { requestIdOf, requestIdPlugin } from './request-id.ts';
 import { QuietProbesLogController, requestLoggerFactory } from './request-log.ts';
-import { rejectUnstorableInput } from './unstorable-input.ts';
+import { guardStorableInput } from './unstorable-input.ts';
 import type { Registry } from 'prom-client';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
@@ -83,8 +83,9 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandlers(app);
+  // Before the request id's onRoute hook, so a route reading a body enters the request's context first.
+  guardStorableInput(app);
   await app.register(requestIdPlugin);
-  app.addHook('preValidation', rejectUnstorableInput);
   await app.register(securityHeadersPlugin);
   if (options.corsAllowedOrigins?.length) await app.register(corsPlugin, { allowedOrigins: options.corsAllowedOrigins });
   await app.register(metricsPlugin, { registry: options.metricsRegistry });

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 
 /** The header that carries a request's id in, back out, and on to Stripe and enterprise-catalog. */
@@ -38,9 +38,9 @@ export function withRequestId<T>(id: string, fn: () => T): T {
 
 /**
  * Echoes the id on every answer and makes it `currentRequestId()` for the rest of the request. Entered
- * in onRequest, and again in preValidation when a body was read: its stream events run in the socket's
- * async context, not the hook's (nodejs/node#34430; @fastify/request-context does the same). A request
- * without a body reaches preValidation still inside the first `run`, and is not entered twice.
+ * in onRequest, and again in preValidation on the routes that read a body: its stream events run in
+ * the socket's async context, not the hook's (nodejs/node#34430; @fastify/request-context does the
+ * same). GET and HEAD read none and stay inside the first `run`, with no second hook to pass through.
  */
 export const requestIdPlugin = fp(
   async (app: FastifyInstance) => {
@@ -48,10 +48,24 @@ export const requestIdPlugin = fp(
       reply.header(REQUEST_ID_HEADER, request.id);
       currentRequest.run(request.id, done);
     });
-    app.addHook('preValidation', (request, _reply, done) => {
-      if (currentRequest.getStore() === request.id) done();
-      else currentRequest.run(request.id, done);
+    app.addHook('onRoute', (route) => {
+      if (readsBody(route.method)) route.preValidation = [reenterRequest, ...hooksOf(route.preValidation)];
     });
   },
   { name: 'request-id', fastify: '5.x' },
 );
+
+function reenterRequest(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  if (currentRequest.getStore() === request.id) done();
+  else currentRequest.run(request.id, done);
+}
+
+function readsBody(method: RouteOptions['method']): boolean {
+  return (Array.isArray(method) ? method : [method]).some((one) => one !== 'GET' && one !== 'HEAD');
+}
+
+/** A route option that holds one hook, several, or none, as a list. */
+export function hooksOf<T>(hooks: T | readonly T[] | undefined): T[] {
+  if (hooks === undefined) return [];
+  return Array.isArray(hooks) ? [...(hooks as readonly T[])] : [hooks as T];
+}

@@ -1,4 +1,5 @@
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
+import { hooksOf } from './request-id.ts';
 
 const NUL = '\u0000';
 const MESSAGE = 'Null characters are not allowed.';
@@ -57,4 +58,21 @@ export function rejectUnstorableInput(request: FastifyRequest, reply: FastifyRep
     return;
   }
   done();
+}
+
+/**
+ * Puts `rejectUnstorableInput` first among the preValidation hooks of every route that takes input: one
+ * that reads a body, or declares path or query parameters. A GET without either (`/healthz`) passes
+ * no hook for it.
+ */
+export function guardStorableInput(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    if (takesInput(route)) route.preValidation = [rejectUnstorableInput, ...hooksOf(route.preValidation)];
+  });
+}
+
+function takesInput(route: RouteOptions): boolean {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  if (methods.some((method) => method !== 'GET' && method !== 'HEAD')) return true;
+  return route.url.includes(':') || route.url.includes('*') || route.schema?.querystring !== undefined;
 }
