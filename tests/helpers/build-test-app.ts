@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { buildApp, type AppOptions } from '../../src/adapters/http/app.ts';
-import { detailResponse, listResponse } from '../../src/adapters/http/catalogue-responses.ts';
+import { detailResponse, listResponse, type ReadyResponse } from '../../src/adapters/http/catalogue-responses.ts';
+import type { CatalogueQueries } from '../../src/application/read-model/catalogue-read-model.ts';
 import { makeGetAcademyProduct } from '../../src/application/get-academy-product.ts';
 import { makeListAcademyProducts } from '../../src/application/list-academy-products.ts';
 import type { AcademyRepository } from '../../src/application/ports/academy-repository.ts';
@@ -33,6 +34,8 @@ export interface TestAppOptions {
   readonly openApiServerUrl?: string;
   readonly tokenVerifier?: TokenVerifier | null;
   readonly syncAcademies?: SyncAcademies;
+  /** The read model's queries as the routes see them; by default built afresh from the ports on every request. */
+  readonly catalogue?: CatalogueQueries<ReadyResponse>;
   /** Checkout-intent use cases and the Stripe webhook; each one left out rejects when called. */
   readonly checkoutIntents?: Partial<Omit<CheckoutIntentsRouteDeps & CheckoutSessionRouteDeps, 'tokenVerifier'> & StripeWebhookRouteDeps>;
 }
@@ -51,7 +54,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<FastifyInst
     {
       // Built afresh on every request, so a test sees each change to its fakes at once; the read model's
       // keeping of responses is tested on its own (tests/unit/catalogue-read-model.test.ts) and end to end.
-      catalogue: {
+      catalogue: options.catalogue ?? {
         list: async (filter) => listResponse(await listAcademyProducts(filter)),
         detail: async (identifier) => detailResponse(await getAcademyProduct(identifier)),
       },

@@ -61,9 +61,10 @@ export function rejectUnstorableInput(request: FastifyRequest, reply: FastifyRep
 }
 
 /**
- * Puts `rejectUnstorableInput` first among the preValidation hooks of every route that takes input: one
- * that reads a body, or declares path or query parameters. A GET without either (`/healthz`) passes
- * no hook for it.
+ * Puts `rejectUnstorableInput` before the route's own preValidation hooks (after the request id's
+ * re-entry on body routes) on every route that takes input: one that reads a body, or declares path or
+ * query parameters. A GET without either (`/healthz`) passes no hook for it, and a path that names no
+ * route is a 404 whatever it carries (nothing reads its input).
  */
 export function guardStorableInput(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
