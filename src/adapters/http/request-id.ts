@@ -1,8 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
+import { prependPreValidation, readsBody } from './route-hooks.ts';
 
 /** The header that carries a request's id in, back out, and on to Stripe and enterprise-catalog. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -49,7 +50,7 @@ export const requestIdPlugin = fp(
       currentRequest.run(request.id, done);
     });
     app.addHook('onRoute', (route) => {
-      if (readsBody(route.method)) route.preValidation = [reenterRequest, ...hooksOf(route.preValidation)];
+      if (readsBody(route)) prependPreValidation(route, reenterRequest);
     });
   },
   { name: 'request-id', fastify: '5.x' },
@@ -58,14 +59,4 @@ export const requestIdPlugin = fp(
 function reenterRequest(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
   if (currentRequest.getStore() === request.id) done();
   else currentRequest.run(request.id, done);
-}
-
-function readsBody(method: RouteOptions['method']): boolean {
-  return (Array.isArray(method) ? method : [method]).some((one) => one !== 'GET' && one !== 'HEAD');
-}
-
-/** A route option that holds one hook, several, or none, as a list. */
-export function hooksOf<T>(hooks: T | readonly T[] | undefined): T[] {
-  if (hooks === undefined) return [];
-  return Array.isArray(hooks) ? [...(hooks as readonly T[])] : [hooks as T];
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
-import { hooksOf } from './request-id.ts';
+import { prependPreValidation, readsBody } from './route-hooks.ts';
 
 const NUL = '\u0000';
 const MESSAGE = 'Null characters are not allowed.';
@@ -68,12 +68,10 @@ export function rejectUnstorableInput(request: FastifyRequest, reply: FastifyRep
  */
 export function guardStorableInput(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
-    if (takesInput(route)) route.preValidation = [rejectUnstorableInput, ...hooksOf(route.preValidation)];
+    if (takesInput(route)) prependPreValidation(route, rejectUnstorableInput);
   });
 }
 
 function takesInput(route: RouteOptions): boolean {
-  const methods = Array.isArray(route.method) ? route.method : [route.method];
-  if (methods.some((method) => method !== 'GET' && method !== 'HEAD')) return true;
-  return route.url.includes(':') || route.url.includes('*') || route.schema?.querystring !== undefined;
+  return readsBody(route) || route.url.includes(':') || route.url.includes('*') || route.schema?.querystring !== undefined;
 }
