@@ -100,6 +100,24 @@ t.test('a kept response is answered at once (no promise) while the state read is
   t.equal(rebuilt.body, first.body, 'the same prices, rendered again');
 });
 
+t.test('kept: only what is at hand and current, and asking for it reads nothing and builds nothing', async (t) => {
+  const { model, state, academies, stripe, renderings, advance } = setup();
+  const kept = model.kept;
+  if (kept === undefined) return t.fail('the read model offers its kept answers');
+  t.equal(kept.list({}), undefined, 'nothing built yet');
+  t.equal(kept.detail('a'), undefined);
+  t.same([state.reads, academies.calls, stripe.calls, renderings()], [0, 0, 0, 0], 'and asking started no read and no build');
+  const first = await model.list({});
+  t.equal(kept.list({}), first, 'built and the state read recently: the response itself');
+  t.equal(kept.list({ tags: ['x'] }), undefined, 'another query is not kept');
+  t.equal(kept.detail('no-such-academy'), undefined, 'an unknown identifier: undefined, not a rejection');
+  advance(1_000);
+  t.equal(kept.list({}), undefined, 'the state is due for a read: not current any more');
+  t.equal(state.reads, 1, 'and kept did not read it');
+  await model.list({});
+  t.equal(kept.list({}), first, 'after the read the same response is at hand again');
+});
+
 t.test('filters selecting the same academies share a response; others get their own', async (t) => {
   const { model, renderings } = setup();
   await model.list({ tags: ['y', 'x'] });

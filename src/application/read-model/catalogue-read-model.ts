@@ -15,6 +15,16 @@ export interface CatalogueQueries<R> {
   list(filter: AcademyFilter): R | Promise<R>;
   /** Rejects with NotFoundError('academy.not_found') when nothing has this identifier. */
   detail(identifier: string): R | Promise<R>;
+  /**
+   * Only what is already at hand and current: never reads the shared state, never starts a build, never
+   * throws for a missing academy (undefined). For an answer given outside the request's own handling
+   * (the ready lane), which must not do work before the request is counted, nor outside its request id.
+   * Absent: nothing is ever kept.
+   */
+  readonly kept?: {
+    list(filter: AcademyFilter): R | undefined;
+    detail(identifier: string): R | undefined;
+  };
 }
 
 /** What the read model needs of the price cache: whether what it answered is still what it would answer. */
@@ -80,14 +90,14 @@ export function catalogueReadModel<R>(options: CatalogueReadModelOptions<R>): Ca
     return ready !== undefined && ready.priceVersion === priceVersion && ready.builtAt <= now && now < ready.freshUntil ? ready.response : undefined;
   }
 
-  function answer(key: string, products: () => Promise<readonly AcademyProduct[]>, render: (products: readonly AcademyProduct[]) => R): R | Promise<R> {
-    // Within the watcher's interval the shared state needs no read: a kept response is answered at once.
+  /** Within the watcher's interval the shared state needs no read: the response kept for `key`, if still current. */
+  function kept(key: string): R | undefined {
     const state = watcher.fresh();
-    if (snapshot !== undefined && state?.catalogueVersion === snapshot.catalogueVersion) {
-      const ready = stillReady(snapshot, key, prices.version());
-      if (ready !== undefined) return ready;
-    }
-    return answerAfterCheck(key, products, render);
+    return snapshot !== undefined && state?.catalogueVersion === snapshot.catalogueVersion ? stillReady(snapshot, key, prices.version()) : undefined;
+  }
+
+  function answer(key: string, products: () => Promise<readonly AcademyProduct[]>, render: (products: readonly AcademyProduct[]) => R): R | Promise<R> {
+    return kept(key) ?? answerAfterCheck(key, products, render);
   }
 
   async function answerAfterCheck(key: string, products: () => Promise<readonly AcademyProduct[]>, render: (products: readonly AcademyProduct[]) => R): Promise<R> {
@@ -122,14 +132,17 @@ export function catalogueReadModel<R>(options: CatalogueReadModelOptions<R>): Ca
     return build.response;
   }
 
+  const listKey = (filter: AcademyFilter): string => `l${filterKey(filter)}`;
+  const detailKey = (identifier: string): string => `d${identifier}`;
   return {
-    list: (filter) => answer(`l${filterKey(filter)}`, () => options.listAcademyProducts(filter), options.renderList),
+    list: (filter) => answer(listKey(filter), () => options.listAcademyProducts(filter), options.renderList),
     detail: (identifier) =>
       answer(
-        `d${identifier}`,
+        detailKey(identifier),
         async () => [await options.getAcademyProduct(identifier)],
         ([product]) => options.renderDetail(product as AcademyProduct),
       ),
+    kept: { list: (filter) => kept(listKey(filter)), detail: (identifier) => kept(detailKey(identifier)) },
   };
 }
 
