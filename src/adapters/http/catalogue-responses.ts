@@ -4,7 +4,7 @@ import type { AcademyProduct } from '../../application/academy-product.ts';
 import { academyProductJson } from './academy-product.serializer.ts';
 
 const CACHE_CONTROL = 'public, max-age=60';
-const JSON_TYPE = 'application/json; charset=utf-8';
+export const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** A catalogue answer as the read model keeps it: serialized once, sent any number of times. */
 export interface ReadyResponse {
@@ -12,6 +12,8 @@ export interface ReadyResponse {
   readonly etag: string;
   /** The headers a 200 carries (a 304 the same but the content type). */
   readonly headers: Readonly<Record<string, string>>;
+  /** The same headers as Node's flat [name, value, …] list (the ready lane writes them without Fastify). */
+  readonly headerList: readonly string[];
 }
 
 /** The list's JSON contract: Django REST framework's page shape, one page holding every match. */
@@ -26,7 +28,8 @@ export function detailResponse(product: AcademyProduct): ReadyResponse {
 function readyJson(body: unknown): ReadyResponse {
   const bytes = Buffer.from(JSON.stringify(body));
   const etag = entityTag(bytes);
-  return { bytes, etag, headers: { etag, 'cache-control': CACHE_CONTROL } };
+  const headers = { etag, 'cache-control': CACHE_CONTROL };
+  return { bytes, etag, headers, headerList: Object.entries(headers).flat() };
 }
 
 /** A strong validator over the exact bytes sent. */

@@ -7,6 +7,14 @@ import type { FastifyRequest } from 'fastify';
  * `garbage` are not), canonicalized; else the socket's own address. IPv4-mapped IPv6 is the IPv4
  * address; any other IPv6 address counts as its /64, the block one subscriber gets.
  */
+/**
+ * TRUST_PROXY as Fastify's `trustProxy`: exactly that many X-Forwarded-For hops are believed; 0 believes
+ * none (Fastify then reads the socket's address). The ready lane reads the client address with the same function.
+ */
+export function trustedHops(hops: number): ((address: string, hop: number) => boolean) | false {
+  return hops > 0 ? (_address: string, hop: number) => hop < hops : false;
+}
+
 export function rateLimitAddress(request: Pick<FastifyRequest, 'ip' | 'socket'>): string {
   return canonicalAddress(request.ip) ?? canonicalAddress(request.socket.remoteAddress ?? '') ?? 'unknown';
 }

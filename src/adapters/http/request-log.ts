@@ -37,7 +37,7 @@ type LevelMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 const LEVEL_VALUES: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
 
 /** Whether `logger` writes a line at `level`; at a level not listed above, pino decides (true). */
-function writes(logger: FastifyBaseLogger, level: LevelMethod): boolean {
+export function writes(logger: FastifyBaseLogger, level: LevelMethod): boolean {
   const threshold = LEVEL_VALUES[logger.level];
   return threshold === undefined || (LEVEL_VALUES[level] ?? 0) >= threshold;
 }

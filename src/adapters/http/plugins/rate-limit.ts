@@ -24,6 +24,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** onRequest hook of the public catalogue: ACADEMY_PRODUCTS_RATE_LIMIT per client address (`academy_unauthenticated`). */
     catalogueRateLimit: onRequestHookHandler;
+    /** The catalogue's budget outside Fastify's hooks (the ready lane, ready-lane.ts): same store, key and limit. */
+    catalogueBudget: CatalogueBudget;
     /** onRequest hook for authenticated writes, after `authenticate`: AUTHENTICATED_WRITE_RATE_LIMIT per user. */
     authenticatedWriteLimit: onRequestHookHandler;
     /** The counters every limiter shares (Redis, or this process's memory). */
@@ -55,10 +57,12 @@ export const rateLimitPlugin = fp(
   async (app: FastifyInstance, options: RateLimitOptions) => {
     const store = resilientRateLimitStore(options.redis, 'academy-billing:rate-limit:');
     app.decorate('rateLimitStore', store);
-    app.decorate(
-      'catalogueRateLimit',
-      fixedWindowLimit(store, options, (request) => `academy_unauthenticated:${rateLimitAddress(request)}`),
-    );
+    const limit: Limit = { max: options.max, windowMs: options.windowMs };
+    app.decorate('catalogueRateLimit', fixedWindowLimit(store, limit, (request) => catalogueKey(rateLimitAddress(request))));
+    app.decorate('catalogueBudget', {
+      limit,
+      hit: (address: string, callback: (hit: Hit) => void) => store.hit(catalogueKey(address), limit.windowMs, callback),
+    });
     app.decorate('authenticatedWriteLimit', perUserRateLimit(app, 'authenticated_write', options.authenticatedWrites ?? UNSET_WRITE_LIMIT));
   },
   { name: 'academy-rate-limit', fastify: '5.x' },
@@ -68,6 +72,17 @@ export const rateLimitPlugin = fp(
  * A per-user budget (`scope:<user id>`) over the shared store, as an onRequest hook placed after
  * `authenticate`. Reusable: each scope is its own budget (e.g. checkout-session creation).
  */
+/** The public catalogue's budget: counted per client address (rateLimitAddress), list and detail together. */
+export interface CatalogueBudget {
+  readonly limit: Limit;
+  /** Counts one request from `address` (a rateLimitAddress) and says where its window stands. */
+  hit(address: string, callback: (hit: Hit) => void): void;
+}
+
+function catalogueKey(address: string): string {
+  return `academy_unauthenticated:${address}`;
+}
+
 export function perUserRateLimit(app: FastifyInstance, scope: string, limit: Limit): onRequestHookHandler {
   return fixedWindowLimit(app.rateLimitStore, limit, (request) => `${scope}:${principalOf(request).userId}`);
 }
@@ -96,5 +111,10 @@ export function fixedWindowLimit(store: RateLimitStore, limit: Limit, keyOf: (re
 function setLimitHeaders(reply: FastifyReply, limit: Limit, hit: Hit, remaining: number): void {
   reply.header('x-ratelimit-limit', limit.max);
   reply.header('x-ratelimit-remaining', remaining);
-  reply.header('x-ratelimit-reset', Math.ceil(hit.ttl / 1000));
+  reply.header('x-ratelimit-reset', resetSeconds(hit));
+}
+
+/** `x-ratelimit-reset`: whole seconds until the window ends, rounded up. */
+export function resetSeconds(hit: Hit): number {
+  return Math.ceil(hit.ttl / 1000);
 }

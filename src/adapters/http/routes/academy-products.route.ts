@@ -21,8 +21,8 @@ export interface AcademyProductsRouteDeps {
   readonly catalogue: CatalogueQueries<ReadyResponse>;
 }
 
-const LIST_PATH = '/api/v1/academy-products/';
-const DETAIL_PATH = '/api/v1/academy-products/:id/';
+export const LIST_PATH = '/api/v1/academy-products/';
+export const DETAIL_ROUTE = '/api/v1/academy-products/:id/';
 const commonResponses = {
   400: described(FieldErrorsSchema, 'A parameter is invalid, or `sync=true` was sent'),
   429: described(DetailErrorSchema, 'ACADEMY_PRODUCTS_RATE_LIMIT reached for this client address'),
@@ -71,7 +71,7 @@ export const academyProductsRoutes: FastifyPluginAsyncTypebox<AcademyProductsRou
   );
 
   app.get(
-    DETAIL_PATH,
+    DETAIL_ROUTE,
     {
       schema: {
         tags: ['academy-products'],
@@ -95,7 +95,7 @@ export const academyProductsRoutes: FastifyPluginAsyncTypebox<AcademyProductsRou
     (request, reply) => answerWith(request, reply, deps.catalogue.detail(request.params.id)),
   );
 
-  methodNotAllowed(app, [LIST_PATH, DETAIL_PATH], ['GET', 'HEAD']);
+  methodNotAllowed(app, [LIST_PATH, DETAIL_ROUTE], ['GET', 'HEAD']);
 };
 
 /**

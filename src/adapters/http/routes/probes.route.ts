@@ -10,12 +10,14 @@ export interface ProbeRouteDeps {
 
 /** Where the kubelet (and Docker's HEALTHCHECK) asks; their request lines are logged at debug (request-log.ts). */
 export const PROBE_PATHS = ['/healthz', '/readyz'] as const;
-const [LIVENESS, READINESS] = PROBE_PATHS;
+export const [LIVENESS_PATH, READINESS] = PROBE_PATHS;
+/** What liveness answers, always (the ready lane sends these bytes without Fastify: ready-lane.ts). */
+export const LIVENESS_BODY = '{"status":"ok"}';
 
 /** Kubernetes probes: liveness does no I/O, readiness asks the database. */
 export const probeRoutes: FastifyPluginAsyncTypebox<ProbeRouteDeps> = async (app, deps) => {
   app.get(
-    LIVENESS,
+    LIVENESS_PATH,
     {
       schema: {
         tags: ['operations'],
