@@ -4,6 +4,7 @@ import { buildMetricsServer } from '../adapters/http/metrics-server.ts';
 import { createLogger } from '../adapters/logging/pino-logger.ts';
 import { buildServer, type ServerWiring } from '../composition-root.ts';
 import type { Config } from '../config.ts';
+import { tracingEnabled } from '../adapters/tracing/settings.ts';
 
 /**
  * `academy-billing serve`: migrate (or, with MIGRATE_ON_SERVE=false, refuse to start while a
@@ -26,7 +27,7 @@ export async function serve(config: Config): Promise<void> {
       // (probes are refused), so the pod's preStop sleep is what gives endpoints time to drop it.
       checkReadiness: () => (draining ? Promise.reject(new Error('shutting down')) : server.useCases.checkReadiness()),
     },
-    { logger, trustProxy: config.server.trustProxy, openApiServerUrl: config.server.openApiServerUrl, rateLimit: { ...config.academies.rateLimit, redis: server.redis, authenticatedWrites: config.authenticatedWriteRateLimit }, metricsRegistry: server.metricsRegistry, corsAllowedOrigins: config.corsAllowedOrigins, docsEnabled: config.server.docsEnabled },
+    { logger, trustProxy: config.server.trustProxy, openApiServerUrl: config.server.openApiServerUrl, rateLimit: { ...config.academies.rateLimit, redis: server.redis, authenticatedWrites: config.authenticatedWriteRateLimit }, metricsRegistry: server.metricsRegistry, corsAllowedOrigins: config.corsAllowedOrigins, docsEnabled: config.server.docsEnabled, readyLane: !tracingEnabled(process.env) },
   );
   const metricsServer = config.server.metricsPort === 0 ? undefined : await buildMetricsServer(server.metricsRegistry, { logger });
   const onTimeout = (delay: number): void =>

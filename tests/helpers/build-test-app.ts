@@ -36,6 +36,8 @@ export interface TestAppOptions {
   readonly syncAcademies?: SyncAcademies;
   /** The read model's queries as the routes see them; by default built afresh from the ports on every request. */
   readonly catalogue?: CatalogueQueries<ReadyResponse>;
+  /** The ready lane in front of Fastify (ready-lane.ts); on by default, as in production. */
+  readonly readyLane?: boolean;
   /** Checkout-intent use cases and the Stripe webhook; each one left out rejects when called. */
   readonly checkoutIntents?: Partial<Omit<CheckoutIntentsRouteDeps & CheckoutSessionRouteDeps, 'tokenVerifier'> & StripeWebhookRouteDeps>;
 }
@@ -72,6 +74,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<FastifyInst
       ...(options.corsAllowedOrigins ? { corsAllowedOrigins: options.corsAllowedOrigins } : {}),
       openApiServerUrl: options.openApiServerUrl,
       docsEnabled: options.docsEnabled ?? true,
+      ...(options.readyLane === undefined ? {} : { readyLane: options.readyLane }),
     },
   );
 }

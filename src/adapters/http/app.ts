@@ -10,6 +10,8 @@ import { probeRoutes, type ProbeRouteDeps } from './routes/probes.route.ts';
 import { answerFrameworkError, registerErrorHandlers } from './error-handler.ts';
 import { answerClientError } from './client-error.ts';
 import { serverTimeouts } from './server-timeouts.ts';
+import { trustedHops } from './client-address.ts';
+import { installReadyLane } from './ready-lane.ts';
 import { requestIdOf, requestIdPlugin } from './request-id.ts';
 import { QuietProbesLogController, requestLoggerFactory } from './request-log.ts';
 import { guardStorableInput } from './unstorable-input.ts';
@@ -45,6 +47,8 @@ export interface AppOptions {
   readonly limits?: { readonly requestTimeout?: number };
   /** DOCS_ENABLED: `/docs` and `/openapi.json` answered (else 404). */
   readonly docsEnabled: boolean;
+  /** The ready lane (ready-lane.ts) in front of Fastify; off while tracing is on. Default on. */
+  readonly readyLane?: boolean;
 }
 
 /**
@@ -66,7 +70,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
     http: { requestTimeout: timeouts.requestTimeout, headersTimeout, connectionsCheckingInterval },
     ...(typeof options.logger === 'boolean' ? { logger: options.logger } : { loggerInstance: options.logger }),
     // Trust exactly `trustProxy` hops of X-Forwarded-For (what Fastify does for a number); 0 trusts none.
-    trustProxy: options.trustProxy > 0 ? (_address: string, hop: number) => hop < options.trustProxy : false,
+    trustProxy: trustedHops(options.trustProxy),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     // A malformed or over-long URL gets the documented {detail} body, not Fastify's own.
     frameworkErrors: answerFrameworkError,
@@ -98,5 +102,10 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   await app.register(checkoutIntentsRoutes, deps);
   await app.register(checkoutSessionRoutes, deps);
   await app.register(stripeWebhookRoutes, deps);
+  if (options.readyLane !== false) {
+    // After every plugin: the catalogue budget and the metrics recorder it uses are decorations.
+    await app.after();
+    installReadyLane(app, { catalogue: deps.catalogue, trustProxy: options.trustProxy, cors: Boolean(options.corsAllowedOrigins?.length) });
+  }
   return app;
 }
