@@ -27,8 +27,9 @@ const ACADEMIES = 50;
 const SYNC_ACADEMIES = 5_000;
 const CONNECTIONS = 10;
 const WARMUP_SECONDS = 2;
-// Short rounds, interleaved: each endpoint sees the same drift in what else the machine is doing.
-const ROUNDS = 5;
+// Short rounds, interleaved: each endpoint sees the same drift in what else the machine is doing, and
+// each round gives one ratio to its bare baseline (report.ts judges the median of those: an odd count).
+const ROUNDS = 7;
 const ROUND_SECONDS = 2;
 const COLD_REQUESTS = 1_000;
 const LIST = '/api/v1/academy-products/';
@@ -172,17 +173,18 @@ async function runBench(): Promise<BenchResults> {
   ] as const;
   for (const endpoint of endpoints) await load({ url: endpoint.url, connections: CONNECTIONS, duration: WARMUP_SECONDS, headers: endpoint.headers });
 
-  const totals = new Map<string, { requests: number; seconds: number; cpuMicros: number; scans: number; stripeCalls: number; stringify: number; statuses: Record<string, number>; latencies: number[]; errors: number }>();
+  const totals = new Map<string, { requests: number; seconds: number; cpuMicros: number; scans: number; stripeCalls: number; stringify: number; statuses: Record<string, number>; latencies: number[]; errors: number; cpuPerRound: number[] }>();
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const endpoint of endpoints) {
       const scans = await scansSoFar();
       const before = { stripe: stripe.calls, stringify: stringifyCalls, cpu: process.cpuUsage() };
       const result = await load({ url: endpoint.url, connections: CONNECTIONS, duration: ROUND_SECONDS, headers: endpoint.headers });
       const cpu = { user: result.cpuAtEnd.user - before.cpu.user, system: result.cpuAtEnd.system - before.cpu.system };
-      const total = totals.get(endpoint.name) ?? { requests: 0, seconds: 0, cpuMicros: 0, scans: 0, stripeCalls: 0, stringify: 0, statuses: {}, latencies: [], errors: 0 };
+      const total = totals.get(endpoint.name) ?? { requests: 0, seconds: 0, cpuMicros: 0, scans: 0, stripeCalls: 0, stringify: 0, statuses: {}, latencies: [], errors: 0, cpuPerRound: [] };
       total.requests += result.requests;
       total.seconds += result.requests / result.requestsPerSecond;
       total.cpuMicros += cpu.user + cpu.system;
+      total.cpuPerRound.push((cpu.user + cpu.system) / result.requests);
       total.scans += (await scansSoFar()) - scans;
       total.stripeCalls += stripe.calls - before.stripe;
       total.stringify += stringifyCalls - before.stringify;
@@ -207,6 +209,7 @@ async function runBench(): Promise<BenchResults> {
       p50Ms: at(50),
       p99Ms: at(99),
       cpuMicrosPerRequest: total.cpuMicros / total.requests,
+      cpuMicrosPerRound: total.cpuPerRound,
       scans: total.scans,
       seconds: total.seconds,
       scansPer1000: (total.scans / total.requests) * 1000,
