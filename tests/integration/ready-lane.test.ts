@@ -4,6 +4,7 @@
  * (status, body, every header but Date and a fresh request id), the rate limit counts the same, the
  * metrics count the same; and what the lane must leave to Fastify reaches Fastify.
  */
+import { randomInt } from 'node:crypto';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
@@ -16,6 +17,8 @@ import { detailResponse, listResponse, type ReadyResponse } from '../../src/adap
 import type { AcademyProduct } from '../../src/application/academy-product.ts';
 import { filterKey, type CatalogueQueries } from '../../src/application/read-model/catalogue-read-model.ts';
 import { currentRequestId } from '../../src/adapters/http/request-id.ts';
+import { createRedisClient } from '../../src/adapters/redis/redis-client.ts';
+import { silentLogger } from '../../src/application/ports/logger.ts';
 import type { AcademyFilter } from '../../src/domain/academy-filter.ts';
 import { NotFoundError } from '../../src/domain/errors.ts';
 import { buildTestApp, type TestAppOptions } from '../helpers/build-test-app.ts';
@@ -376,4 +379,30 @@ t.test("the lane looks up the list under the key the route's handler uses for an
   t.equal(asked.lane.length, 1);
   t.equal(asked.handler.length, 1);
   t.equal(filterKey(asked.lane[0] ?? {}), filterKey(asked.handler[0] ?? { tags: ['never'] }), 'one key: a list kept by the handler is found by the lane');
+});
+
+t.test('with the budget in Redis the lane counts there too, shared with Fastify\'s path on another replica', async (t) => {
+  const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const clients = [createRedisClient(redisUrl, silentLogger), createRedisClient(redisUrl, silentLogger)] as const;
+  t.teardown(() => clients.forEach((client) => client.disconnect()));
+  // Connected before the first request: with no offline queue, a count asked earlier would fall back to memory.
+  await Promise.all(clients.map((client) => (client.status === 'ready' ? undefined : once(client, 'ready'))));
+  const rateLimit = (redis: (typeof clients)[number]) => ({ max: 3, windowMs: 60_000, redis });
+  const lane = await twin(t, { readyLane: true, trustProxy: 1, rateLimit: rateLimit(clients[0]) });
+  const fastify = await twin(t, { readyLane: false, trustProxy: 1, rateLimit: rateLimit(clients[1]) });
+  // A client address of this run's own: parallel runs never share the counter.
+  const headers = { 'x-forwarded-for': `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}` };
+  const answers: Answer[] = [];
+  for (const replica of [lane, fastify, lane, lane]) answers.push(await ask(replica.base, LIST, { headers }));
+  t.same(
+    answers.map((answer) => [answer.status, answer.headers['x-ratelimit-remaining']]),
+    [
+      [200, '2'],
+      [200, '1'],
+      [200, '0'],
+      [429, '0'],
+    ],
+    'one budget across both replicas and both paths',
+  );
+  t.equal(lane.reachedFastify(), 1, 'the lane answered its two within the budget after Redis counted them; Fastify the refused one');
 });
