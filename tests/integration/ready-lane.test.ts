@@ -179,6 +179,8 @@ t.test('what the lane leaves to Fastify reaches Fastify, and the answers are the
     [`${LIST}prod%5Flane/`, {}],
     [`${LIST}no-such-academy/`, {}],
     [`${LIST}a%00b/`, {}],
+    // One past the lane's identifier bound (255): Fastify's, whatever it answers.
+    [`${LIST}${'a'.repeat(256)}/`, {}],
     ['/healthz?x=1', {}],
     ['/healthz', { method: 'HEAD' }],
     ['/no/such/path', {}],

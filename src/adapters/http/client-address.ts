@@ -2,12 +2,6 @@ import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 
 /**
- * The rate-limit key for a client that cannot mint new ones (issue 15, finding 5): the address Fastify
- * derived through TRUST_PROXY hops, only if it is a valid IP (`net.isIP`: `009.9.9.9`, `[9.9.9.9]:1234` or
- * `garbage` are not), canonicalized; else the socket's own address. IPv4-mapped IPv6 is the IPv4
- * address; any other IPv6 address counts as its /64, the block one subscriber gets.
- */
-/**
  * TRUST_PROXY as Fastify's `trustProxy`: exactly that many X-Forwarded-For hops are believed; 0 believes
  * none (Fastify then reads the socket's address). The ready lane reads the client address with the same function.
  */
@@ -15,6 +9,12 @@ export function trustedHops(hops: number): ((address: string, hop: number) => bo
   return hops > 0 ? (_address: string, hop: number) => hop < hops : false;
 }
 
+/**
+ * The rate-limit key for a client that cannot mint new ones (issue 15, finding 5): the address Fastify
+ * derived through TRUST_PROXY hops, only if it is a valid IP (`net.isIP`: `009.9.9.9`, `[9.9.9.9]:1234` or
+ * `garbage` are not), canonicalized; else the socket's own address. IPv4-mapped IPv6 is the IPv4
+ * address; any other IPv6 address counts as its /64, the block one subscriber gets.
+ */
 export function rateLimitAddress(request: Pick<FastifyRequest, 'ip' | 'socket'>): string {
   return canonicalAddress(request.ip) ?? canonicalAddress(request.socket.remoteAddress ?? '') ?? 'unknown';
 }

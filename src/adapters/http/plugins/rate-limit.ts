@@ -68,10 +68,6 @@ export const rateLimitPlugin = fp(
   { name: 'academy-rate-limit', fastify: '5.x' },
 );
 
-/**
- * A per-user budget (`scope:<user id>`) over the shared store, as an onRequest hook placed after
- * `authenticate`. Reusable: each scope is its own budget (e.g. checkout-session creation).
- */
 /** The public catalogue's budget: counted per client address (rateLimitAddress), list and detail together. */
 export interface CatalogueBudget {
   readonly limit: Limit;
@@ -83,6 +79,10 @@ function catalogueKey(address: string): string {
   return `academy_unauthenticated:${address}`;
 }
 
+/**
+ * A per-user budget (`scope:<user id>`) over the shared store, as an onRequest hook placed after
+ * `authenticate`. Reusable: each scope is its own budget (e.g. checkout-session creation).
+ */
 export function perUserRateLimit(app: FastifyInstance, scope: string, limit: Limit): onRequestHookHandler {
   return fixedWindowLimit(app.rateLimitStore, limit, (request) => `${scope}:${principalOf(request).userId}`);
 }

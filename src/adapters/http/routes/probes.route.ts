@@ -10,9 +10,12 @@ export interface ProbeRouteDeps {
 
 /** Where the kubelet (and Docker's HEALTHCHECK) asks; their request lines are logged at debug (request-log.ts). */
 export const PROBE_PATHS = ['/healthz', '/readyz'] as const;
-export const [LIVENESS_PATH, READINESS] = PROBE_PATHS;
-/** What liveness answers, always (the ready lane sends these bytes without Fastify: ready-lane.ts). */
-export const LIVENESS_BODY = '{"status":"ok"}';
+export const [LIVENESS_PATH] = PROBE_PATHS;
+const [, READINESS] = PROBE_PATHS;
+/** What liveness answers, always. */
+const ALIVE = { status: 'ok' } as const;
+/** The same as bytes: what the ready lane sends without Fastify (ready-lane.ts). */
+export const LIVENESS_BODY = JSON.stringify(ALIVE);
 
 /** Kubernetes probes: liveness does no I/O, readiness asks the database. */
 export const probeRoutes: FastifyPluginAsyncTypebox<ProbeRouteDeps> = async (app, deps) => {
@@ -29,7 +32,7 @@ export const probeRoutes: FastifyPluginAsyncTypebox<ProbeRouteDeps> = async (app
       },
     },
     // Synchronous: no promise for the route every kubelet probe and load balancer check calls.
-    () => ({ status: 'ok' }),
+    () => ALIVE,
   );
   app.get(
     READINESS,
